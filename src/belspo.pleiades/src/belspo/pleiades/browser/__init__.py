@@ -1,0 +1,1 @@
+"""Classic UI views, viewlets and static resources of the portal."""

@@ -1,0 +1,60 @@
+"""Install, uninstall and demo-content handlers of the GenericSetup profiles."""
+
+from belspo.pleiades import _
+from belspo.pleiades import logger
+from plone import api
+from plone.base.interfaces import INonInstallable
+from zope.interface import implementer
+
+
+@implementer(INonInstallable)
+class HiddenProfiles:
+    """Profiles and products that site administrators never pick by hand."""
+
+    def getNonInstallableProfiles(self) -> list[str]:
+        return ["belspo.pleiades:uninstall", "belspo.pleiades:demo"]
+
+    def getNonInstallableProducts(self) -> list[str]:
+        return ["belspo.pleiades.upgrades"]
+
+
+def post_install(context):
+    """Run after the default profile is applied."""
+    logger.info("belspo.pleiades installed")
+
+
+def uninstall(context):
+    """Run after the uninstall profile is applied."""
+    logger.info("belspo.pleiades uninstalled")
+
+
+ABOUT_TEXT = """
+<p>The Pleiades National Data Portal gives Belgian institutional users access to
+very-high-resolution imagery (0.5 m) of the Pleiades satellites, acquired under the
+agreement between the Belgian Science Policy Office (BELSPO) and the distributor.</p>
+<p>Approved user groups browse the catalogue on a map, download archived products and
+ask for new acquisitions. BELSPO validates every request against the agreement's
+quotas; B.USOC archives the deliveries for the long term and keeps a verified backup
+in step with the primary every night.</p>
+"""
+
+
+def create_demo_content(context):
+    """Create the demo content that is missing; content already there is kept."""
+    portal = api.portal.get()
+    if "about" not in portal:
+        about = api.content.create(
+            container=portal,
+            type="Document",
+            id="about",
+            title=api.portal.translate(
+                _("demo_about_title", default="About the portal")
+            ),
+            description="What the Pleiades National Data Portal is and who runs it.",
+        )
+        from plone.app.textfield.value import RichTextValue
+
+        about.text = RichTextValue(ABOUT_TEXT, "text/html", "text/x-html-safe")
+        api.content.transition(obj=about, transition="publish")
+        about.reindexObject()
+        logger.info("demo content: created %s", about.absolute_url_path())
