@@ -67,6 +67,25 @@ def placeholders(text: str) -> set[str]:
     return {m.group("braced") for m in ProfileTemplate.pattern.finditer(text)} - {None}
 
 
+def check_directories(names: set[str], settings: dict[str, str], instance: Path):
+    """Make the ``*_dir`` folders inside the instance; require those outside it.
+
+    A folder outside the instance is a volume (shared blobs, backup): creating it
+    would hide that it is not mounted.
+    """
+    for name in sorted(n for n in names if n.endswith("_dir")):
+        folder = Path(settings[name])
+        if folder.is_dir():
+            continue
+        if folder.resolve().is_relative_to(instance.resolve()):
+            folder.mkdir(parents=True)
+            continue
+        raise CommandError(
+            f"PLEIADES_{name.upper()}={folder} does not exist: mount the volume or "
+            f"create the folder first ({SETTINGS_HELP.get(name, name)})"
+        )
+
+
 def render_profile(
     profile_dir: Path, instance: Path, settings: dict[str, str]
 ) -> dict[str, set[str]]:
@@ -100,6 +119,7 @@ def render_profile(
             raise CommandError(
                 f"profile {profile_dir.name!r} needs {', '.join(missing)} ({hints})"
             )
+        check_directories(names, settings, instance)
         values = dict(settings)
         if template.name.endswith(".conf.in"):
             # ZConfig reads "$" as a substitution: keep values literal.

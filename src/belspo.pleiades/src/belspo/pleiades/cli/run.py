@@ -155,7 +155,9 @@ def serve(wsgi_app, zope_ini: Path) -> int:
 
     import Zope2
 
+    # Also SIGINT: a shell starting us in the background would have it ignored.
     signal.signal(signal.SIGTERM, _stop)
+    signal.signal(signal.SIGINT, _stop)
     server = loadserver(f"config:{zope_ini}")
     try:
         server(wsgi_app)  # waitress returns on KeyboardInterrupt
