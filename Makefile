@@ -64,7 +64,7 @@ lint: install ## Check code style (ruff, zpretty)
 
 .PHONY: format
 format: install ## Reformat code (ruff, zpretty)
-	$(BIN)/ruff check --fix $(PACKAGE) tests
+	$(BIN)/ruff check --fix-only $(PACKAGE) tests
 	$(BIN)/ruff format $(PACKAGE) tests
 	$(BIN)/zpretty -i $(XML)
 

@@ -32,7 +32,14 @@ def test_colophon_translated(functional_portal, language, expected):
 
 @pytest.mark.parametrize(
     "language,expected",
-    [("en", "About the portal"), ("fr", "À propos du portail"), ("nl", "Over het portaal")],
+    [
+        ("en", "About the portal"),
+        ("fr", "À propos du portail"),
+        ("nl", "Over het portaal"),
+    ],
 )
 def test_catalogues_complete(language, expected):
-    assert translate("demo_about_title", "belspo.pleiades", target_language=language) == expected
+    assert (
+        translate("demo_about_title", "belspo.pleiades", target_language=language)
+        == expected
+    )

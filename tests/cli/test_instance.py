@@ -58,7 +58,7 @@ class TestProfiles:
     def test_development_keeps_everything_under_var(self):
         self.render("development")
         conf = (self.instance / "etc" / "zope.conf").read_text()
-        assert f"data-dir $INSTANCE/var/sqlite" in conf
+        assert "data-dir $INSTANCE/var/sqlite" in conf
         assert f"blob-dir {self.instance}/var/blobstorage" in conf
         assert (self.instance / "var" / "log").is_dir()
 

@@ -46,28 +46,40 @@ class Portal:
     def command(self, *extra: str) -> list[str]:
         return [
             str(BIN / "pleiades-run"),
-            "--profiles-dir", str(self.repository / "profiles"),
-            "--instance", str(self.instance),
-            "--profile", self.profile,
-            "--port", str(self.port),
+            "--profiles-dir",
+            str(self.repository / "profiles"),
+            "--instance",
+            str(self.instance),
+            "--profile",
+            self.profile,
+            "--port",
+            str(self.port),
             *extra,
-        ]  # fmt: skip
+        ]
 
     def run(self, *extra: str, timeout: int = START_TIMEOUT):
         """Run pleiades-run to completion (for --prepare-only and failures)."""
         return subprocess.run(
-            self.command(*extra), env=self.env, capture_output=True, text=True,
+            self.command(*extra),
+            env=self.env,
+            capture_output=True,
+            text=True,
             timeout=timeout,
-        )  # fmt: skip
+        )
 
     def start(self) -> float:
         """Start serving; return the seconds until the portal answered."""
         started = time.monotonic()
-        log = open(self.instance.parent / f"run-{self.port}.log", "w+")
+        self.log_path = self.instance.parent / f"run-{self.port}.log"
+        # Kept open for the process's life; closed by kill().
+        log = open(self.log_path, "a")  # noqa: SIM115
         self.process = subprocess.Popen(
-            self.command(), env=self.env, stdout=log, stderr=subprocess.STDOUT,
+            self.command(),
+            env=self.env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
             text=True,
-        )  # fmt: skip
+        )
         self._log = log
         while time.monotonic() - started < START_TIMEOUT:
             if self.process.poll() is not None:
@@ -82,8 +94,7 @@ class Portal:
         raise AssertionError(f"portal not serving after {START_TIMEOUT}s")
 
     def read_output(self) -> str:
-        self._log.seek(0)
-        return self._log.read()
+        return self.log_path.read_text()
 
     def stop(self, sig=signal.SIGINT) -> int:
         """Stop as Ctrl-C does; return the exit code."""
@@ -97,6 +108,8 @@ class Portal:
         if self.process and self.process.poll() is None:
             self.process.kill()
             self.process.wait(10)
+        if self.process:
+            self._log.close()
 
     def session(self) -> requests.Session:
         """A session logged in as the generated admin account."""

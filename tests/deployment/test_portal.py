@@ -15,9 +15,10 @@ pytestmark = pytest.mark.slow
 
 def create_document(portal: Portal, doc_id: str) -> None:
     response = portal.session().post(
-        portal.url, json={"@type": "Document", "id": doc_id, "title": "Kept across restarts"},
+        portal.url,
+        json={"@type": "Document", "id": doc_id, "title": "Kept across restarts"},
         timeout=30,
-    )  # fmt: skip
+    )
     assert response.status_code == 201, response.text
 
 

@@ -3,8 +3,8 @@
 from belspo.pleiades.upgrades import pending_steps
 from belspo.pleiades.upgrades import PROFILE_ID
 from belspo.pleiades.upgrades import upgrade_to_latest
-from Products.GenericSetup.upgrade import _upgrade_registry
 from Products.GenericSetup.upgrade import _registerUpgradeStep
+from Products.GenericSetup.upgrade import _upgrade_registry
 from Products.GenericSetup.upgrade import UpgradeStep
 
 import pytest

@@ -141,7 +141,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--profiles-dir", type=Path, default=Path("profiles"))
     parser.add_argument("--instance", type=Path, default=Path("instance"))
     parser.add_argument(
-        "--set", action="append", default=[], metavar="NAME=VALUE",
+        "--set",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
         help="a setting, overriding PLEIADES_<NAME> from the environment",
     )
     args = parser.parse_args(argv)

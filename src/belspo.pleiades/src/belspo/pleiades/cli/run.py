@@ -36,7 +36,8 @@ def check_port_free(host: str, port: int) -> None:
             if error.errno == errno.EADDRINUSE:
                 raise CommandError(
                     f"port {port} on {host} is already in use (another portal "
-                    f"running?). Stop it, or pick another port: make run PORT={port + 10}"
+                    "running?). Stop it, or pick another port: "
+                    f"make run PORT={port + 10}"
                 ) from None
             raise CommandError(f"cannot listen on {host}:{port}: {error}") from None
 
@@ -81,7 +82,8 @@ def load_zope(zope_ini: Path):
 
     here = str(zope_ini.parent)
     logging.config.fileConfig(
-        zope_ini, {"__file__": str(zope_ini), "here": here},
+        zope_ini,
+        {"__file__": str(zope_ini), "here": here},
         disable_existing_loggers=False,
     )
     return loadapp(f"config:{zope_ini}")
@@ -97,11 +99,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--port", type=int, default=None, help="default 8080")
     parser.add_argument("--site-id", default="Plone")
     parser.add_argument(
-        "--no-demo", action="store_true",
+        "--no-demo",
+        action="store_true",
         help="create the site without demo content (a production portal)",
     )
     parser.add_argument(
-        "--prepare-only", action="store_true",
+        "--prepare-only",
+        action="store_true",
         help="configure the instance and create the site, then exit",
     )
     args = parser.parse_args(argv)

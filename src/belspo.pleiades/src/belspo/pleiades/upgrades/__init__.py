@@ -9,6 +9,7 @@ ships a step here, registered in ``configure.zcml`` with ``genericsetup:upgradeS
 from plone import api
 from Products.GenericSetup.tool import SetupTool
 
+
 PROFILE_ID = "belspo.pleiades:default"
 
 
