@@ -1,5 +1,6 @@
 """The portal speaks English, French and Dutch."""
 
+from pathlib import Path
 from zope.i18n import translate
 
 import pytest
@@ -43,3 +44,17 @@ def test_catalogues_complete(language, expected):
         translate("demo_about_title", "belspo.pleiades", target_language=language)
         == expected
     )
+
+
+@pytest.mark.parametrize("language", ["en", "fr", "nl"])
+def test_every_message_translated(language):
+    import belspo.pleiades
+    import re
+
+    locales = Path(belspo.pleiades.__file__).parent / "locales"
+    pot = locales / "belspo.pleiades.pot"
+    catalogue = (locales / language / "LC_MESSAGES" / "belspo.pleiades.po").read_text()
+    msgids = set(re.findall(r'^msgid "(.+)"$', pot.read_text(), re.M))
+    untranslated = set(re.findall(r'^msgid "(.+)"\nmsgstr ""\n', catalogue, re.M))
+    assert msgids <= set(re.findall(r'^msgid "(.+)"$', catalogue, re.M))
+    assert untranslated == set()
