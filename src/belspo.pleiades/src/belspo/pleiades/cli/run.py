@@ -74,6 +74,16 @@ def admin_password(instance: Path) -> str:
     return password
 
 
+def describe_storage(used: dict[str, set[str]], settings: dict[str, str]) -> str:
+    """Say where a profile keeps the data, for the start-up banner."""
+    names = set().union(*used.values())
+    if "dsn" in names:
+        return f"PostgreSQL {settings['dsn']!r}, blobs in {settings['blob_dir']}"
+    if "backup_dir" in names:
+        return f"{settings['backup_dir']} (the backup volume)"
+    return f"{settings['instance']}/var"
+
+
 def load_zope(zope_ini: Path):
     """Configure logging and Zope from the instance's ini; return the WSGI app."""
     from paste.deploy import loadapp
@@ -142,7 +152,7 @@ def main(argv: list[str] | None = None) -> int:
         f"ready in {time.monotonic() - started:.1f} s:\n"
         f"  portal:  http://{host}:{port}/{args.site_id}\n"
         f"  login:   {ADMIN_NAME} / {password}  (kept in {instance / PASSWORD_FILE})\n"
-        f"  data:    {instance / 'var'}\n"
+        f"  data:    {describe_storage(used, settings)}\n"
         "Press Ctrl-C to stop.",
         flush=True,
     )
