@@ -22,7 +22,7 @@ XML := $(shell find $(CODE) -name '*.zcml' -o -name '*.xml' | sort)
 
 .PHONY: help
 help: ## Show the commands
-	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
+	@grep -hE '^[a-z0-9.-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
 
 $(STAMP): constraints.txt requirements.txt $(PACKAGE)/pyproject.toml
 	@command -v $(PYTHON) >/dev/null || { \
@@ -76,9 +76,12 @@ i18n: install ## Extract messages and update the en, fr and nl catalogues
 	  $(CODE)/locales/*/LC_MESSAGES/belspo.pleiades.po
 
 .PHONY: buildout
-buildout: install ## Build the same deployment with zc.buildout (bin/instance)
+buildout: install versions.cfg ## Build the same deployment with zc.buildout (bin/instance)
 	$(BIN)/buildout -N
 
 .PHONY: clean
 clean: ## Remove .venv and generated files (keeps instance/var, the data)
-	rm -rf $(VENV) instance/etc bin parts develop-eggs .installed.cfg .pytest_cache
+	rm -rf $(VENV) instance/etc bin parts develop-eggs eggs .installed.cfg .pytest_cache
+
+versions.cfg: constraints.txt ## Regenerate buildout's [versions] from the pins
+	sed -i '/^\[versions\]/q' $@ && sed -n 's/^\([A-Za-z0-9][A-Za-z0-9._-]*\)==\([^ ;#]*\).*/\1 = \2/p' $< >> $@
