@@ -1,5 +1,11 @@
 """Fixtures of the test suite: pytest-plone over the add-on's layers."""
 
+import os
+
+
+# Compile the .po catalogues when the layers load the ZCML, as a started portal does.
+os.environ["zope_i18n_compile_mo_files"] = "true"  # noqa: SIM112 (zope.i18n spelling)
+
 from belspo.pleiades.testing import FUNCTIONAL_TESTING
 from belspo.pleiades.testing import INTEGRATION_TESTING
 from pathlib import Path

@@ -6,11 +6,6 @@ from zope.i18n import translate
 import pytest
 
 
-@pytest.fixture(scope="module", autouse=True)
-def _mo_files(generate_mo):
-    """Compile the catalogues, as a started portal does."""
-
-
 @pytest.mark.parametrize(
     "language,expected",
     [
