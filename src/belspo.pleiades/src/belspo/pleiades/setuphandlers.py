@@ -18,8 +18,25 @@ class HiddenProfiles:
         return ["belspo.pleiades.upgrades"]
 
 
+# The portal's groups and the global role each gives (rolemap.xml defines the roles).
+GROUPS = {
+    "stereo-managers": ("STEREO management", "Stereo Manager"),
+    "pleiades-validators": ("BELSPO validators", "Pleiades Validator"),
+    "pleiades-operators": ("B.USOC operators", "Pleiades Operator"),
+}
+
+
+def create_groups():
+    """Create the portal's groups that are missing, each with its role."""
+    for group_id, (title, role) in GROUPS.items():
+        if api.group.get(groupname=group_id) is None:
+            api.group.create(groupname=group_id, title=title, roles=[role])
+            logger.info("created group %s (%s)", group_id, role)
+
+
 def post_install(context):
     """Run after the default profile is applied."""
+    create_groups()
     logger.info("belspo.pleiades installed")
 
 
