@@ -1,9 +1,12 @@
 """The portal speaks English, French and Dutch."""
 
 from pathlib import Path
+from plone.testing.zope import Browser
 from zope.i18n import translate
 
+import belspo.pleiades
 import pytest
+import re
 
 
 @pytest.mark.parametrize(
@@ -15,13 +18,8 @@ import pytest
     ],
 )
 def test_colophon_translated(functional_portal, language, expected):
-    from plone.testing.zope import Browser
-
-    import transaction
-
     browser = Browser(functional_portal.aq_parent)
     browser.addHeader("Accept-Language", language)
-    transaction.commit()
     browser.open(functional_portal.absolute_url())
     assert expected in browser.contents
 
@@ -43,9 +41,6 @@ def test_catalogues_complete(language, expected):
 
 @pytest.mark.parametrize("language", ["en", "fr", "nl"])
 def test_every_message_translated(language):
-    import belspo.pleiades
-    import re
-
     locales = Path(belspo.pleiades.__file__).parent / "locales"
     pot = locales / "belspo.pleiades.pot"
     catalogue = (locales / language / "LC_MESSAGES" / "belspo.pleiades.po").read_text()

@@ -1,22 +1,8 @@
 """One pinned set: every installed distribution is pinned in constraints.txt."""
 
+from .pins import constraint_pins as pins
+from .pins import normalise
 from importlib import metadata
-
-import re
-
-
-def normalise(name: str) -> str:
-    return re.sub(r"[-_.]+", "-", name).lower()
-
-
-def pins(repository) -> dict[str, str]:
-    result = {}
-    for line in (repository / "constraints.txt").read_text().splitlines():
-        line = line.split("#")[0].strip()
-        if line:
-            name, _, version = line.partition("==")
-            result[normalise(name)] = version
-    return result
 
 
 def test_every_installed_distribution_is_pinned(repository):

@@ -48,4 +48,4 @@ def test_banner_says_where_the_data_is(names, expected):
         "blob_dir": "/b",
         "backup_dir": "/backup",
     }
-    assert describe_storage({"zope.conf": names}, settings) == expected
+    assert describe_storage(names, settings) == expected

@@ -67,8 +67,8 @@ class Portal:
             timeout=timeout,
         )
 
-    def start(self) -> float:
-        """Start serving; return the seconds until the portal answered."""
+    def start(self) -> None:
+        """Start serving; return once the portal answers."""
         started = time.monotonic()
         self.log_path = self.instance.parent / f"run-{self.port}.log"
         # Kept open for the process's life; closed by kill().
@@ -86,7 +86,7 @@ class Portal:
                 raise AssertionError(f"portal exited: {self.read_output()}")
             try:
                 if requests.get(self.url, timeout=5).status_code == 200:
-                    return time.monotonic() - started
+                    return
             except requests.ConnectionError:
                 pass
             time.sleep(0.5)

@@ -6,6 +6,10 @@ the editable build's backend, as for `make install`), then creates the site and
 serves it with ``bin/instance console`` on a free port of 127.0.0.1.
 """
 
+from ..conftest import REPOSITORY
+from ..pins import constraint_pins
+from ..pins import normalise
+from .conftest import free_port
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -17,13 +21,11 @@ import re
 import requests
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import time
 
 
-REPOSITORY = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
 SITE_SCRIPT = "src/belspo.pleiades/src/belspo/pleiades/cli/buildout_site.py"
 BUILDOUT_TIMEOUT = 300
@@ -31,23 +33,6 @@ SITE_TIMEOUT = 300
 START_TIMEOUT = 180
 STOP_TIMEOUT = 60
 TITLE = "Pleiades National Data Portal"
-
-
-def normalise(name: str) -> str:
-    """Return a distribution name in its PEP 503 normal form."""
-    return re.sub(r"[-_.]+", "-", name).lower()
-
-
-def constraints_pins() -> list[tuple[str, str]]:
-    """Return the (normalised name, version) pins of constraints.txt."""
-    pins = []
-    for line in (REPOSITORY / "constraints.txt").read_text().splitlines():
-        line = line.split("#", 1)[0].strip()
-        if line:
-            name, sep, version = line.partition("==")
-            assert sep, f"constraints.txt: not a name==version pin: {line!r}"
-            pins.append((normalise(name.strip()), version.strip()))
-    return pins
 
 
 def versions_pins() -> list[tuple[str, str]]:
@@ -63,14 +48,7 @@ def test_versions_cfg_has_the_pins_of_constraints_txt() -> None:
     """versions.cfg is constraints.txt for buildout: same pins, none twice."""
     versions = versions_pins()
     assert len(versions) == len(dict(versions)), "a pin is repeated in versions.cfg"
-    assert dict(versions) == dict(constraints_pins())
-
-
-def free_port() -> int:
-    """Return a TCP port of 127.0.0.1 that nobody listens on now."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
+    assert dict(versions) == constraint_pins(REPOSITORY)
 
 
 def copy_repository(target: Path) -> None:

@@ -28,7 +28,7 @@ class TestEmbeddedPortal:
     @pytest.fixture(autouse=True)
     def _setup(self, make_portal):
         self.portal = make_portal("development")
-        self.seconds_to_serve = self.portal.start()
+        self.portal.start()
 
     def test_classic_ui_and_rest_api(self):
         response = requests.get(self.portal.url, timeout=30)

@@ -3,6 +3,7 @@
 from belspo.pleiades import _
 from belspo.pleiades import logger
 from plone import api
+from plone.app.textfield.value import RichTextValue
 from plone.base.interfaces import INonInstallable
 from zope.interface import implementer
 
@@ -15,7 +16,7 @@ class HiddenProfiles:
         return ["belspo.pleiades:uninstall", "belspo.pleiades:demo"]
 
     def getNonInstallableProducts(self) -> list[str]:
-        return ["belspo.pleiades.upgrades"]
+        return []
 
 
 # The portal's groups and the global role each gives (rolemap.xml defines the roles).
@@ -38,11 +39,6 @@ def post_install(context):
     """Run after the default profile is applied."""
     create_groups()
     logger.info("belspo.pleiades installed")
-
-
-def uninstall(context):
-    """Run after the uninstall profile is applied."""
-    logger.info("belspo.pleiades uninstalled")
 
 
 ABOUT_TEXT = """
@@ -69,8 +65,6 @@ def create_demo_content(context):
             ),
             description="What the Pleiades National Data Portal is and who runs it.",
         )
-        from plone.app.textfield.value import RichTextValue
-
         about.text = RichTextValue(ABOUT_TEXT, "text/html", "text/x-html-safe")
         api.content.transition(obj=about, transition="publish")
         about.reindexObject()

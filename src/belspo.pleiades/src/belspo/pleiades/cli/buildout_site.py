@@ -15,15 +15,12 @@ from belspo.pleiades.cli.run import admin_password
 from belspo.pleiades.cli.site import ensure_portal
 from pathlib import Path
 
-import transaction
-
 
 def main() -> None:
     """Make sure the site ``Plone`` exists, with the demo content; print the report."""
     instance = Path(getConfiguration().clienthome).parent
     password = admin_password(instance)
     print(ensure_portal("Plone", ADMIN_NAME, password, demo=True), flush=True)
-    transaction.commit()
 
 
 if __name__ == "__main__":

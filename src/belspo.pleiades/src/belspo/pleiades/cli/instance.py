@@ -86,28 +86,39 @@ def check_directories(names: set[str], settings: dict[str, str], instance: Path)
         )
 
 
-def render_profile(
-    profile_dir: Path, instance: Path, settings: dict[str, str]
-) -> dict[str, set[str]]:
-    """Write ``instance/etc/<file>`` for every ``<file>.in`` of a profile.
+def profile_templates(profile_dir: Path) -> dict[str, Path]:
+    """Return a profile's templates by target file name.
 
-    :param profile_dir: the profile folder, e.g. ``profiles/development``.
-    :param instance: the instance home; ``etc/`` and ``var/`` are made in it.
-    :param settings: the values of the placeholders.
-    :returns: for each written file, the settings it used.
-    :raises CommandError: when the profile does not exist or needs an unset value.
+    Templates in ``profiles/`` are shared by every profile; a profile's own
+    template of the same name replaces the shared one.
+
+    :raises CommandError: when the profile does not exist.
     """
-    templates = sorted(profile_dir.glob("*.in"))
-    if not templates:
+    if not profile_dir.is_dir():
         known = sorted(p.name for p in profile_dir.parent.iterdir() if p.is_dir())
         raise CommandError(
             f"no deployment profile {profile_dir.name!r} in {profile_dir.parent} "
             f"(known profiles: {', '.join(known)})"
         )
+    templates = [*profile_dir.parent.glob("*.in"), *profile_dir.glob("*.in")]
+    return {path.name[: -len(".in")]: path for path in templates}
+
+
+def render_profile(
+    profile_dir: Path, instance: Path, settings: dict[str, str]
+) -> set[str]:
+    """Write ``instance/etc/<file>`` for every ``<file>.in`` of a profile.
+
+    :param profile_dir: the profile folder, e.g. ``profiles/development``.
+    :param instance: the instance home; ``etc/`` and ``var/`` are made in it.
+    :param settings: the values of the placeholders.
+    :returns: the names of the settings the profile used.
+    :raises CommandError: when the profile does not exist or needs an unset value.
+    """
     etc = instance / "etc"
     etc.mkdir(parents=True, exist_ok=True)
-    used = {}
-    for template in templates:
+    used = set()
+    for name, template in sorted(profile_templates(profile_dir).items()):
         text = template.read_text()
         names = placeholders(text)
         missing = sorted(n for n in names if n not in settings)
@@ -121,17 +132,25 @@ def render_profile(
             )
         check_directories(names, settings, instance)
         values = dict(settings)
-        if template.name.endswith(".conf.in"):
+        if name.endswith(".conf"):
             # ZConfig reads "$" as a substitution: keep values literal.
             values = {k: v.replace("$", "$$") for k, v in values.items()}
-        target = etc / template.name[: -len(".in")]
         rendered = ProfileTemplate(text).substitute(values)
+        target = etc / name
         if not target.exists() or target.read_text() != rendered:
             target.write_text(rendered)
-        used[target.name] = names
+        used |= names
     for folder in ("var/log", "var/cache"):
         (instance / folder).mkdir(parents=True, exist_ok=True)
     return used
+
+
+def gather_settings(instance: Path, overrides: dict[str, str]) -> dict[str, str]:
+    """Return a profile's settings: defaults, then ``PLEIADES_*``, then overrides."""
+    settings = default_settings(instance)
+    settings.update(settings_from_environment())
+    settings.update(overrides)
+    return settings
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -149,18 +168,18 @@ def main(argv: list[str] | None = None) -> int:
     )
     args = parser.parse_args(argv)
     instance = args.instance.resolve()
-    settings = default_settings(instance)
-    settings.update(settings_from_environment())
+    overrides = {}
     for item in args.set:
         name, sep, value = item.partition("=")
         if not sep or not re.fullmatch(r"[a-z_][a-z0-9_]*", name):
             parser.error(f"--set wants NAME=VALUE, got {item!r}")
-        settings[name] = value
+        overrides[name] = value
+    profile_dir = args.profiles_dir / args.profile
     try:
-        written = render_profile(args.profiles_dir / args.profile, instance, settings)
+        render_profile(profile_dir, instance, gather_settings(instance, overrides))
     except CommandError as error:
         print(f"pleiades-instance: {error}", file=sys.stderr)
         return 2
-    for name in written:
+    for name in sorted(profile_templates(profile_dir)):
         print(instance / "etc" / name)
     return 0

@@ -7,9 +7,8 @@ on the next ones), then serves it with waitress until Ctrl-C or SIGTERM.
 """
 
 from belspo.pleiades.cli import CommandError
-from belspo.pleiades.cli.instance import default_settings
+from belspo.pleiades.cli.instance import gather_settings
 from belspo.pleiades.cli.instance import render_profile
-from belspo.pleiades.cli.instance import settings_from_environment
 from pathlib import Path
 
 import argparse
@@ -74,12 +73,11 @@ def admin_password(instance: Path) -> str:
     return password
 
 
-def describe_storage(used: dict[str, set[str]], settings: dict[str, str]) -> str:
+def describe_storage(used: set[str], settings: dict[str, str]) -> str:
     """Say where a profile keeps the data, for the start-up banner."""
-    names = set().union(*used.values())
-    if "dsn" in names:
+    if "dsn" in used:
         return f"PostgreSQL {settings['dsn']!r}, blobs in {settings['blob_dir']}"
-    if "backup_dir" in names:
+    if "backup_dir" in used:
         return f"{settings['backup_dir']} (the backup volume)"
     return f"{settings['instance']}/var"
 
@@ -121,18 +119,14 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     started = time.monotonic()
     instance = args.instance.resolve()
-    settings = default_settings(instance)
-    settings.update(settings_from_environment())
-    if args.host:
-        settings["host"] = args.host
-    if args.port:
-        settings["port"] = str(args.port)
+    overrides = {"host": args.host, "port": args.port and str(args.port)}
+    settings = gather_settings(instance, {k: v for k, v in overrides.items() if v})
     host, port = settings["host"], int(settings["port"])
     try:
         used = render_profile(args.profiles_dir / args.profile, instance, settings)
         if not args.prepare_only:
             check_port_free(host, port)
-        if any("dsn" in names for names in used.values()):
+        if "dsn" in used:
             check_postgresql(settings["dsn"])
         password = admin_password(instance)
         wsgi_app = load_zope(instance / "etc" / "zope.ini")

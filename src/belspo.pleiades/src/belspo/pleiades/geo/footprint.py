@@ -9,6 +9,7 @@ a message for the person who gave it.
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from shapely.affinity import translate
 from shapely.geometry import box
 from shapely.geometry import mapping
 from shapely.geometry import MultiPolygon
@@ -136,11 +137,7 @@ def _polygon(rings, where: str) -> Polygon | MultiPolygon:
     # Crosses the antimeridian: the part east of it moves back by 360 degrees.
     west = polygon.intersection(WORLD)
     east = polygon.intersection(EAST_OF_ANTIMERIDIAN)
-    east = (
-        Polygon([(x - 360, y) for x, y in east.exterior.coords])
-        if not east.is_empty
-        else east
-    )
+    east = translate(east, xoff=-360)
     parts = [p for p in (west, east) if not p.is_empty and p.area > 0]
     return MultiPolygon([orient(p) for p in _polygons(parts)])
 
