@@ -56,16 +56,23 @@ test: install ## Run the whole test suite (PostgreSQL and buildout included)
 test-fast: install ## Run the quick tests only (not marked slow)
 	$(BIN)/pytest tests -m "not slow" $(PYTEST_ARGS)
 
+BENCH_SIZES ?= 100000 1000000
+
+.PHONY: bench
+bench: install ## Run the benchmarks and write docs/benchmarks.md (BENCH_SIZES=...)
+	$(BIN)/python bench/spatial.py --sizes $(BENCH_SIZES) --output docs/benchmarks.md
+	$(BIN)/python bench/ingest.py --output docs/benchmarks.md
+
 .PHONY: lint
 lint: install ## Check code style (ruff, zpretty)
-	$(BIN)/ruff check $(PACKAGE) tests
-	$(BIN)/ruff format --check $(PACKAGE) tests
+	$(BIN)/ruff check $(PACKAGE) tests bench
+	$(BIN)/ruff format --check $(PACKAGE) tests bench
 	$(BIN)/zpretty --check $(XML)
 
 .PHONY: format
 format: install ## Reformat code (ruff, zpretty)
-	$(BIN)/ruff check --fix-only $(PACKAGE) tests
-	$(BIN)/ruff format $(PACKAGE) tests
+	$(BIN)/ruff check --fix-only $(PACKAGE) tests bench
+	$(BIN)/ruff format $(PACKAGE) tests bench
 	$(BIN)/zpretty -i $(XML)
 
 .PHONY: i18n

@@ -28,8 +28,17 @@ ADMINS = {"Manager", "Site Administrator"}
     [
         ("belspo.pleiades: Download product", ADMINS | {"Pleiades Operator"}),
         ("belspo.pleiades: Add Product", ADMINS | {"Pleiades Operator"}),
-        ("belspo.pleiades: Add AcquisitionRequest", ADMINS | {"Pleiades Operator"}),
+        (
+            "belspo.pleiades: Add AcquisitionRequest",
+            ADMINS | {"Pleiades Operator", "Pleiades User"},
+        ),
         ("belspo.pleiades: Add UserGroup", ADMINS | {"Stereo Manager"}),
+        (
+            "belspo.pleiades: Manage group membership",
+            ADMINS | {"Stereo Manager"},
+        ),
+        ("belspo.pleiades: Approve user group", ADMINS | {"Stereo Manager"}),
+        ("belspo.pleiades: Record outcome", ADMINS | {"Pleiades Operator"}),
     ],
 )
 def test_permission_roles_at_the_site_root(portal, permission, allowed):

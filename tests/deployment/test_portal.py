@@ -44,6 +44,14 @@ class TestEmbeddedPortal:
         response = self.portal.session().get(f"{self.portal.url}/about", timeout=30)
         assert response.json()["review_state"] == "published"
 
+    def test_demo_products_in_the_catalogue(self):
+        response = requests.get(
+            f"{self.portal.url}/@search?portal_type=Product&review_state=published",
+            headers={"Accept": "application/json"},
+            timeout=30,
+        )
+        assert response.json()["items_total"] >= 30
+
     def test_generated_admin_password(self):
         path = self.portal.instance / "admin-password"
         assert stat.S_IMODE(path.stat().st_mode) == 0o600

@@ -4,38 +4,9 @@ from .conftest import Portal
 
 import psycopg2
 import pytest
-import secrets
 
 
 pytestmark = pytest.mark.slow
-
-SERVER_DSN = "host=127.0.0.1 port=5432 user=postgres dbname=postgres"
-
-
-@pytest.fixture
-def database():
-    """A new, empty database on the local PostgreSQL, dropped afterwards."""
-    name = f"pleiades_test_{secrets.token_hex(4)}"
-    try:
-        admin = psycopg2.connect(SERVER_DSN, connect_timeout=5)
-    except psycopg2.OperationalError as error:
-        pytest.fail(
-            f"PostgreSQL at 127.0.0.1:5432 is not running ({error}); .ci/run starts it"
-        )
-    admin.autocommit = True
-    with admin.cursor() as cursor:
-        cursor.execute(f'CREATE DATABASE "{name}"')
-    try:
-        yield f"host=127.0.0.1 port=5432 user=postgres dbname={name}"
-    finally:
-        with admin.cursor() as cursor:
-            cursor.execute(
-                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
-                " WHERE datname = %s",
-                (name,),
-            )
-            cursor.execute(f'DROP DATABASE IF EXISTS "{name}"')
-        admin.close()
 
 
 def object_count(dsn: str) -> int:

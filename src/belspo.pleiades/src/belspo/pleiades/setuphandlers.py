@@ -2,9 +2,13 @@
 
 from belspo.pleiades import _
 from belspo.pleiades import logger
+from belspo.pleiades.demo import create_demo_model
+from belspo.pleiades.geo.index import FootprintIndex
 from plone import api
 from plone.app.textfield.value import RichTextValue
 from plone.base.interfaces import INonInstallable
+from plone.base.interfaces.constrains import ENABLED
+from plone.base.interfaces.constrains import ISelectableConstrainTypes
 from zope.interface import implementer
 
 
@@ -35,9 +39,59 @@ def create_groups():
             logger.info("created group %s (%s)", group_id, role)
 
 
+# The folders our types live in: id -> (title, type, who may add, in navigation).
+FOLDERS = {
+    "catalogue": ("Catalogue", "Product", ["Pleiades Operator"], True),
+    "requests": (
+        "Acquisition requests",
+        "AcquisitionRequest",
+        ["Pleiades Operator", "Pleiades User"],
+        False,
+    ),
+    "groups": ("User groups", "UserGroup", ["Stereo Manager"], False),
+}
+
+
+def create_folders():
+    """Create the folders of our types that are missing.
+
+    They are unordered BTree folders: a million products in one keep no list of
+    a million ids to reorder (plone.folder's ``unordered`` ordering).
+    """
+    portal = api.portal.get()
+    for folder_id, (title, type_id, adders, in_navigation) in FOLDERS.items():
+        if folder_id in portal:
+            continue
+        folder = api.content.create(
+            container=portal, type="Folder", id=folder_id, title=title
+        )
+        folder.setOrdering("unordered")
+        folder.exclude_from_nav = not in_navigation
+        constraints = ISelectableConstrainTypes(folder)
+        constraints.setConstrainTypesMode(ENABLED)
+        constraints.setLocallyAllowedTypes([type_id])
+        constraints.setImmediatelyAddableTypes([type_id])
+        # Our roles add content here and nowhere else.
+        folder.manage_permission("Add portal content", roles=adders, acquire=True)
+        api.content.transition(obj=folder, transition="publish")
+        folder.reindexObject()
+        logger.info("created folder %s", folder_id)
+
+
+def add_footprint_index():
+    """Add the spatial index, which catalog.xml cannot declare."""
+    catalog = api.portal.get_tool("portal_catalog")
+    if "footprint" not in catalog.indexes():
+        catalog.addIndex("footprint", FootprintIndex("footprint"))
+        catalog.manage_reindexIndex(ids=["footprint"])
+        logger.info("added the footprint index")
+
+
 def post_install(context):
     """Run after the default profile is applied."""
     create_groups()
+    add_footprint_index()
+    create_folders()
     logger.info("belspo.pleiades installed")
 
 
@@ -69,3 +123,4 @@ def create_demo_content(context):
         api.content.transition(obj=about, transition="publish")
         about.reindexObject()
         logger.info("demo content: created %s", about.absolute_url_path())
+    create_demo_model(portal)

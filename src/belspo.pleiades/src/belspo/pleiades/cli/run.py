@@ -97,6 +97,18 @@ def load_zope(zope_ini: Path):
     return loadapp(f"config:{zope_ini}")
 
 
+def start_zope(profile_dir: Path, instance: Path, settings: dict[str, str]):
+    """Render the profile into the instance, check its database and load Zope.
+
+    :returns: the settings the profile uses, and the WSGI application.
+    :raises CommandError: for a profile or a database that cannot be used.
+    """
+    used = render_profile(profile_dir, instance, settings)
+    if "dsn" in used:
+        check_postgresql(settings["dsn"])
+    return used, load_zope(instance / "etc" / "zope.ini")
+
+
 def main(argv: list[str] | None = None) -> int:
     """Start the portal (``pleiades-run``); see ``make run``."""
     parser = argparse.ArgumentParser(description=main.__doc__)
@@ -123,13 +135,12 @@ def main(argv: list[str] | None = None) -> int:
     settings = gather_settings(instance, {k: v for k, v in overrides.items() if v})
     host, port = settings["host"], int(settings["port"])
     try:
-        used = render_profile(args.profiles_dir / args.profile, instance, settings)
         if not args.prepare_only:
             check_port_free(host, port)
-        if "dsn" in used:
-            check_postgresql(settings["dsn"])
+        used, wsgi_app = start_zope(
+            args.profiles_dir / args.profile, instance, settings
+        )
         password = admin_password(instance)
-        wsgi_app = load_zope(instance / "etc" / "zope.ini")
         from belspo.pleiades.cli.site import ensure_portal
 
         report = ensure_portal(

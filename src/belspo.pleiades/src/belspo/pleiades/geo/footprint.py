@@ -84,7 +84,9 @@ def _position(value, where: str) -> tuple[float, float]:
         raise FootprintError(f"{where}: longitude {lon} is outside [-180, 180]")
     if not -90 <= lat <= 90:
         raise FootprintError(f"{where}: latitude {lat} is outside [-90, 90]")
-    return float(lon), float(lat)
+    # Twelve decimals (far below a millimetre) flush denormal values, on which
+    # GEOS's overlay is not robust.
+    return round(float(lon), 12), round(float(lat), 12)
 
 
 def _ring(value, where: str) -> list[tuple[float, float]]:
@@ -137,7 +139,7 @@ def _polygon(rings, where: str) -> Polygon | MultiPolygon:
     # Crosses the antimeridian: the part east of it moves back by 360 degrees.
     west = polygon.intersection(WORLD)
     east = polygon.intersection(EAST_OF_ANTIMERIDIAN)
-    east = translate(east, xoff=-360)
+    east = translate(east, xoff=-360).intersection(WORLD)
     parts = [p for p in (west, east) if not p.is_empty and p.area > 0]
     return MultiPolygon([orient(p) for p in _polygons(parts)])
 

@@ -1,0 +1,1 @@
+"""The content types: Product, AcquisitionRequest and UserGroup."""

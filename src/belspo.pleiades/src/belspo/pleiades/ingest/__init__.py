@@ -1,0 +1,1 @@
+"""Ingest: distributor deliveries into the archive."""

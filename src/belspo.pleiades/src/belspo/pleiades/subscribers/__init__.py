@@ -1,0 +1,1 @@
+"""Reactions to events on our content."""
