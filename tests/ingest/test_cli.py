@@ -1,72 +1,17 @@
 """pleiades-ingest in real processes, on the instance's SQLite database."""
 
 from belspo.pleiades.ingest.synthetic import write_delivery
-from pathlib import Path
+from tests.instance import Instance
 
-import json
 import os
 import pytest
 import random
 import signal
 import subprocess
-import sys
 import time
 
 
-BIN = Path(sys.executable).parent
 pytestmark = pytest.mark.slow
-
-
-class Instance:
-    """An instance with a site and no demo content, for the ingest to fill."""
-
-    def __init__(self, repository: Path, root: Path, profile="development", env=None):
-        self.repository = repository
-        self.root = root
-        self.path = root / "instance"
-        self.profile = profile
-        self.env = {**os.environ, **(env or {})}
-
-    def command(self, program: str, *args) -> list:
-        """A console script run on this instance."""
-        return [
-            BIN / program,
-            "--profiles-dir",
-            self.repository / "profiles",
-            "--instance",
-            self.path,
-            "--profile",
-            self.profile,
-            *args,
-        ]
-
-    def run(self, program: str, *args, timeout: int = 300):
-        return subprocess.run(
-            self.command(program, *args),
-            env=self.env,
-            capture_output=True,
-            text=True,
-            timeout=timeout,
-        )
-
-    def prepare(self) -> None:
-        result = self.run("pleiades-run", "--prepare-only", "--no-demo")
-        assert result.returncode == 0, result.stderr
-
-    def ingest(self, *args) -> subprocess.CompletedProcess:
-        return self.run("pleiades-ingest", *args)
-
-    def check(self) -> dict:
-        result = subprocess.run(
-            [sys.executable, "-m", "tests.ingest.archive_check", self.path],
-            env=self.env,
-            capture_output=True,
-            text=True,
-            timeout=300,
-            cwd=self.repository,
-        )
-        assert result.returncode == 0, result.stderr
-        return json.loads(result.stdout.strip().splitlines()[-1])
 
 
 @pytest.fixture

@@ -4,6 +4,9 @@ from belspo.pleiades import _
 from belspo.pleiades import logger
 from belspo.pleiades.demo import create_demo_model
 from belspo.pleiades.geo.index import FootprintIndex
+from belspo.pleiades.quota import config
+from belspo.pleiades.quota import service
+from datetime import date
 from plone import api
 from plone.app.textfield.value import RichTextValue
 from plone.base.interfaces import INonInstallable
@@ -92,7 +95,17 @@ def post_install(context):
     create_groups()
     add_footprint_index()
     create_folders()
+    open_agreement()
     logger.info("belspo.pleiades installed")
+
+
+def open_agreement(today: date | None = None):
+    """Open the agreement year of today, with the defaults, if none covers it."""
+    today = today or date.today()
+    if config.year_of(today) is None and today.year not in config.years():
+        config.open_year(today.year)
+        logger.info("opened the agreement year %d", today.year)
+    service.book()
 
 
 ABOUT_TEXT = """

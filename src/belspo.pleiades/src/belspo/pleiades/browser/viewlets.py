@@ -1,7 +1,22 @@
-"""Viewlets shown on every page of the portal."""
+"""Viewlets of the portal's pages."""
 
+from plone import api
 from plone.app.layout.viewlets import ViewletBase
 
 
 class ColophonViewlet(ViewletBase):
     """Who runs the portal and under which agreement, in the footer."""
+
+
+class QuotaDecisionViewlet(ViewletBase):
+    """On a request: its recorded quota decision, and the way to decide on it."""
+
+    def decision(self) -> dict | None:
+        return self.context.quota_decision
+
+    def can_review(self) -> bool:
+        return api.content.get_state(
+            self.context
+        ) == "submitted" and api.user.has_permission(
+            "belspo.pleiades: View quota", obj=self.context
+        )

@@ -3,6 +3,7 @@
 from belspo.pleiades import _
 from plone.autoform import directives
 from plone.dexterity.content import Item
+from plone.schema import JSONField
 from plone.supermodel import model
 from zope import schema
 from zope.interface import implementer
@@ -88,6 +89,19 @@ class IAcquisitionRequest(model.Schema):
         title=_("Distributor's reference"),
         description=_("The order number the distributor gave the request."),
         required=False,
+    )
+
+    # Recorded once, by the validation (quota/service.py); never edited.
+    directives.omitted("quota_decision")
+    quota_decision = JSONField(
+        title=_("Validation decision"),
+        description=_(
+            "The quota rules applied, the pricing category and price, who "
+            "decided, when and why."
+        ),
+        required=False,
+        readonly=True,
+        default=None,
     )
 
     @invariant

@@ -59,3 +59,11 @@ def distributor_reference(obj) -> str:
     if not obj.distributor_reference:
         raise AttributeError("distributor_reference")
     return obj.distributor_reference.strip()
+
+
+@indexer(IAcquisitionRequest)
+def agreement_year(obj) -> int:
+    decision = getattr(obj, "quota_decision", None)
+    if not decision:
+        raise AttributeError("agreement_year")  # not validated: not indexed
+    return decision["year"]
