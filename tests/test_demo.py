@@ -22,9 +22,18 @@ def test_demo_group_approved_and_request_drafted(demo):
     assert api.content.get_state(demo.requests["demo-request"]) == "draft"
 
 
+def test_demo_requests_wait_for_a_validator_and_one_is_validated(demo):
+    port = demo.requests["demo-port-of-antwerp"]
+    assert api.content.get_state(port) == "submitted"
+    meuse = demo.requests["demo-meuse-floods"]
+    assert api.content.get_state(meuse) == "validated"
+    assert meuse.quota_decision["category"] == "within quota"
+
+
 def test_demo_is_idempotent(demo):
     demo.portal_setup.runAllImportStepsFromProfile("profile-belspo.pleiades:demo")
     assert list(demo.groups.objectIds()) == ["demo-institute"]
+    assert len(demo.requests.objectIds()) == 3
 
 
 def test_demo_catalogue_ingested_from_synthetic_deliveries(functional_portal):

@@ -1,4 +1,4 @@
-"""Demo content: a user group and a draft request.
+"""Demo content: a user group and requests at several steps of their way.
 
 The demo products come from synthetic deliveries ingested when the portal
 starts (``cli/site.py``), as real ones are; never installed in production.
@@ -58,8 +58,61 @@ def create_request(portal) -> None:
     )
 
 
+# Requests a validator finds to decide on, and one already decided:
+# id -> (title, west, south, attempts, mode, the transitions to fire).
+MORE_REQUESTS = {
+    "demo-port-of-antwerp": (
+        "Port of Antwerp, quay extension",
+        4.28,
+        51.26,
+        6,
+        "priority",
+        ["submit"],
+    ),
+    "demo-meuse-floods": (
+        "Meuse valley after the floods",
+        5.55,
+        50.55,
+        12,
+        "standard",
+        ["submit", "validate"],
+    ),
+}
+
+
+def create_more_requests(portal) -> None:
+    workflow = api.portal.get_tool("portal_workflow")
+    for request_id, (
+        title,
+        west,
+        south,
+        attempts,
+        mode,
+        steps,
+    ) in MORE_REQUESTS.items():
+        if request_id in portal.requests:
+            continue
+        request = api.content.create(
+            container=portal.requests,
+            type="AcquisitionRequest",
+            id=request_id,
+            title=title,
+            kind="programming",
+            user_group="demo-institute",
+            purpose="An example request of the demo.",
+            window_start=date.today() + timedelta(days=14),
+            window_end=date.today() + timedelta(days=90),
+            priority_mode=mode,
+            estimated_attempts=attempts,
+            footprint=scene(west, south),
+        )
+        for step in steps:
+            workflow.doActionFor(request, step, comment="Demo: within the plan.")
+
+
 def create_demo_model(portal) -> None:
-    """Create the demo group, products and request that are missing."""
+    """Create the demo group, products and requests that are missing."""
     create_user_group(portal)
     create_request(portal)
-    logger.info("demo content: a user group and a request")
+    create_more_requests(portal)
+    logger.info("demo content: a user group and requests")
