@@ -297,7 +297,7 @@ class QuotaDashboard(BrowserView):
                     ),
                     "scenes": row["scenes"] if row["kind"] == "extraction" else None,
                     "within_quota": row["within_quota"],
-                    "category": row["category"],
+                    "category": service.category_title(row["category"]),
                     "price": f"{row['price'] or 0:,.2f} {row['currency']}",
                     "validator": row["validator_name"] or row["validator"],
                     "date": row["date"],

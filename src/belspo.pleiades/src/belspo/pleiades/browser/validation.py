@@ -161,6 +161,9 @@ class ValidationView(BrowserView):
         )
         return gauges
 
+    def category(self, category: str):
+        return service.category_title(category)
+
     def price(self) -> str:
         return f"{self.decision.price:.2f} {self.agreement.currency}"
 

@@ -1,5 +1,6 @@
 """Viewlets of the portal's pages."""
 
+from belspo.pleiades.quota import service
 from plone import api
 from plone.app.layout.viewlets import ViewletBase
 
@@ -13,6 +14,9 @@ class QuotaDecisionViewlet(ViewletBase):
 
     def decision(self) -> dict | None:
         return self.context.quota_decision
+
+    def category(self):
+        return service.category_title(self.context.quota_decision["category"])
 
     def can_review(self) -> bool:
         return api.content.get_state(

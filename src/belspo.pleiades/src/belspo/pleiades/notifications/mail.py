@@ -43,6 +43,7 @@ from belspo.pleiades import _
 from belspo.pleiades import logger
 from belspo.pleiades import PACKAGE_NAME
 from belspo.pleiades.content.roles import find_user_group
+from belspo.pleiades.quota.service import category_title
 from collections.abc import Mapping
 from dataclasses import dataclass
 from dataclasses import field
@@ -387,7 +388,7 @@ def pricing_line(decision) -> Message | None:
         "mail_pricing",
         default="Pricing: ${category}, ${price} ${currency}.",
         mapping={
-            "category": decision["category"],
+            "category": category_title(decision["category"]),
             "price": f"{price:.2f}" if isinstance(price, int | float) else price or "",
             "currency": decision.get("currency") or "",
         },

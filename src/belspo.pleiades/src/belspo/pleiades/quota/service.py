@@ -12,6 +12,7 @@ the first decision. If the retry's verdict differs from the one the validator
 was shown (``expected``), the validation is refused and nothing is recorded.
 """
 
+from belspo.pleiades import _
 from belspo.pleiades.geo.area import area_km2
 from belspo.pleiades.quota import config
 from belspo.pleiades.quota.engine import assess
@@ -20,12 +21,15 @@ from belspo.pleiades.quota.engine import Decision
 from belspo.pleiades.quota.engine import Ledger
 from belspo.pleiades.quota.engine import QuotaError
 from belspo.pleiades.quota.engine import Spending
+from belspo.pleiades.quota.engine import WITHIN_QUOTA
 from dataclasses import asdict
 from datetime import date
 from datetime import datetime
 from persistent import Persistent
 from plone import api
 from zope.annotation.interfaces import IAnnotations
+
+import re
 
 
 COUNTED_STATES = ("validated", "programmed", "acquired")
@@ -52,6 +56,16 @@ class QuotaBook(Persistent):
     """Written by every validation, so that concurrent validations conflict."""
 
     validations = 0
+
+
+def category_title(category: str):
+    """The recorded pricing category, in the reader's language."""
+    if category == WITHIN_QUOTA:
+        return _("within quota")
+    match = re.fullmatch(r"Category 3 -(\S+)", category or "")
+    if match:
+        return _("Category 3 -${discount}", mapping={"discount": match.group(1)})
+    return category
 
 
 def book() -> QuotaBook:
