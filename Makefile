@@ -63,6 +63,14 @@ bench: install ## Run the benchmarks and write docs/benchmarks.md (BENCH_SIZES=.
 	$(BIN)/python bench/spatial.py --sizes $(BENCH_SIZES) --output docs/benchmarks.md
 	$(BIN)/python bench/ingest.py --output docs/benchmarks.md
 
+BACKUP_INSTANCE ?= backup-instance
+BACKUP_PROFILE ?= backup
+
+.PHONY: backup
+backup: install ## Bring the backup site up to date, verify it, report (BACKUP_PROFILE=backup|backup-postgresql)
+	$(BIN)/pleiades-backup --profile $(PROFILE) --instance $(INSTANCE) \
+	  --backup-instance $(BACKUP_INSTANCE) --backup-profile $(BACKUP_PROFILE)
+
 .PHONY: lint
 lint: install ## Check code style (ruff, zpretty)
 	$(BIN)/ruff check $(PACKAGE) tests bench

@@ -57,9 +57,13 @@ def database():
     admin.autocommit = True
     with admin.cursor() as cursor:
         cursor.execute(f'CREATE DATABASE "{name}"')
+    admin.close()
     try:
         yield f"host=127.0.0.1 port=5432 user=postgres dbname={name}"
     finally:
+        # A new connection: a test may have restarted the server meanwhile.
+        admin = psycopg2.connect(SERVER_DSN, connect_timeout=30)
+        admin.autocommit = True
         with admin.cursor() as cursor:
             cursor.execute(
                 "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"

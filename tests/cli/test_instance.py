@@ -81,7 +81,9 @@ class TestProfiles:
             render_profile(self.profiles / "production", self.instance, settings)
 
     def test_unknown_profile_lists_the_known_ones(self):
-        with pytest.raises(CommandError, match="backup, development, production"):
+        with pytest.raises(
+            CommandError, match="backup, backup-postgresql, development, production"
+        ):
             render_profile(self.profiles / "staging", self.instance, {})
 
     def test_rendering_twice_keeps_the_files(self):

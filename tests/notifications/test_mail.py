@@ -89,7 +89,7 @@ class TestWhoHearsWhat(MailTest):
         assert mail.message["Auto-Submitted"] == "auto-generated"
         assert mail.message["Content-Language"] == "en"
         assert f"See the request: {self.request.absolute_url()}" in mail.body
-        assert mail.body.rstrip().endswith(f"-- \n{self.portal.Title()}")
+        assert mail.body.rstrip().endswith(f"-- \r\n{self.portal.Title()}")  # CRLF
 
     def test_a_leader_submitting_acknowledges_to_the_requester(self):
         transition(self.request, "submit", "leader")

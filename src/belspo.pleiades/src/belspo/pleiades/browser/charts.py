@@ -271,3 +271,101 @@ def gauge(used: float, total: float, *, title: str, fmt=count) -> str:
         f"{percent(used, total)} %</text>",
     ]
     return _svg(title, body, width, height, f"gauge gauge-{state}")
+
+
+def history_chart(
+    runs: Sequence[tuple[str, float, bool]],
+    *,
+    title: str,
+    tooltips: Sequence[str] | None = None,
+    fmt: Callable[[float], str] = count,
+    colour: str = COLOURS["normal"],
+    line: bool = False,
+    css: str = "history-chart",
+) -> str:
+    """One value per run, oldest first, as bars (or a line); failed runs in red.
+
+    A failed run's slot is shaded red behind its bar or point, so that a run
+    that failed before copying anything still shows. The labels under the axis
+    are thinned to about ten, counted from the newest.
+
+    :param runs: ``(label, value, failed)`` per run, in time order.
+    :param title: the chart's accessible name.
+    :param line: a line through the values, a point per run, instead of bars.
+    :returns: the ``<svg>`` markup.
+    """
+    values = [_finite(value) for _label, value, _failed in runs]
+    top = nice_top(max(values, default=0.0))
+    plot_width = WIDTH - LEFT - RIGHT
+    plot_height = HEIGHT - TOP - BOTTOM
+    base = TOP + plot_height
+    slot = plot_width / len(runs) if runs else plot_width
+    every = math.ceil(len(runs) / 10) if runs else 1
+
+    def y(value: float) -> float:
+        return base - plot_height * value / top
+
+    body = []
+    for step in range(5):
+        value = top * step / 4
+        body.append(
+            f'<line class="grid" x1="{LEFT}" x2="{WIDTH - RIGHT}" '
+            f'y1="{_number(y(value))}" y2="{_number(y(value))}" '
+            f'stroke="{COLOURS["grid"]}" stroke-width="1"/>'
+            f'<text class="tick" x="{LEFT - 6}" y="{_number(y(value) + 4)}" '
+            f'text-anchor="end" font-size="11" fill="{COLOURS["text"]}">'
+            f"{_text(fmt(value))}</text>"
+        )
+    points, marks = [], []
+    for index, ((label, _value, failed), value) in enumerate(
+        zip(runs, values, strict=True)
+    ):
+        left = LEFT + slot * index
+        centre = left + slot / 2
+        tooltip = (
+            tooltips[index]
+            if tooltips is not None and index < len(tooltips)
+            else f"{label}: {fmt(value)}"
+        )
+        fill = COLOURS["danger"] if failed else colour
+        state = " failed" if failed else ""
+        if failed:
+            body.append(
+                f'<rect class="failed-slot" x="{_number(left)}" y="{TOP}" '
+                f'width="{_number(slot)}" height="{plot_height}" '
+                f'fill="{COLOURS["danger"]}" fill-opacity="0.12"/>'
+            )
+        if line:
+            points.append(f"{_number(centre)},{_number(y(value))}")
+            marks.append(
+                f'<circle class="point{state}" cx="{_number(centre)}" '
+                f'cy="{_number(y(value))}" r="{5 if failed else 3.5}" '
+                f'fill="{fill}" data-value="{_text(fmt(value))}">'
+                f"<title>{_text(tooltip)}</title></circle>"
+            )
+        else:
+            width = slot * 0.7
+            body.append(
+                f'<rect class="bar{state}" x="{_number(centre - width / 2)}" '
+                f'y="{_number(y(value))}" width="{_number(width)}" '
+                f'height="{_number(base - y(value))}" fill="{fill}" '
+                f'data-value="{_text(fmt(value))}">'
+                f"<title>{_text(tooltip)}</title></rect>"
+            )
+        if (len(runs) - 1 - index) % every == 0:  # the newest always named
+            body.append(
+                f'<text class="label" x="{_number(centre)}" y="{base + 16}" '
+                f'text-anchor="middle" font-size="11" fill="{COLOURS["text"]}">'
+                f"{_text(label)}</text>"
+            )
+    body.append(
+        f'<line class="axis" x1="{LEFT}" x2="{WIDTH - RIGHT}" y1="{base}" '
+        f'y2="{base}" stroke="{COLOURS["border"]}" stroke-width="1"/>'
+    )
+    if len(points) > 1:
+        body.append(
+            f'<polyline class="line" points="{" ".join(points)}" fill="none" '
+            f'stroke="{colour}" stroke-width="2"/>'
+        )
+    body.extend(marks)
+    return _svg(title, body, WIDTH, HEIGHT, css)

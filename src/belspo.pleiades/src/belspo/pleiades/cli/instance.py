@@ -38,6 +38,8 @@ SETTINGS_HELP = {
     "export PLEIADES_BLOB_DIR=/srv/pleiades/blobs",
     "backup_dir": "the backup volume's directory, e.g. "
     "export PLEIADES_BACKUP_DIR=/srv/pleiades-backup",
+    "backup_dsn": "the PostgreSQL DSN of the backup's database, e.g. "
+    "export PLEIADES_BACKUP_DSN='dbname=pleiades_backup host=127.0.0.1 user=postgres'",
 }
 
 

@@ -124,6 +124,11 @@ def main(argv: list[str] | None = None) -> int:
         help="create the site without demo content (a production portal)",
     )
     parser.add_argument(
+        "--no-create",
+        action="store_true",
+        help="refuse to create a missing site or Zope manager (a restore drill)",
+    )
+    parser.add_argument(
         "--prepare-only",
         action="store_true",
         help="configure the instance and create the site, then exit",
@@ -144,7 +149,11 @@ def main(argv: list[str] | None = None) -> int:
         from belspo.pleiades.cli.site import ensure_portal
 
         report = ensure_portal(
-            args.site_id, ADMIN_NAME, password, demo=not args.no_demo
+            args.site_id,
+            ADMIN_NAME,
+            password,
+            demo=not args.no_demo,
+            create=not args.no_create,
         )
     except CommandError as error:
         print(f"pleiades-run: {error}", file=sys.stderr)

@@ -2,6 +2,7 @@
 
 from AccessControl.SecurityManagement import newSecurityManager
 from AccessControl.SecurityManagement import noSecurityManager
+from belspo.pleiades.cli import CommandError
 from belspo.pleiades.upgrades import upgrade_to_latest
 from contextlib import contextmanager
 from pathlib import Path
@@ -78,17 +79,24 @@ def seed_demo_catalogue(site) -> int:
 
 
 @contextmanager
-def zope_as_manager(admin: str, password: str):
+def zope_as_manager(admin: str, password: str, create: bool = True):
     """The Zope application with a request, as its manager (created if missing).
 
     :returns: (the application, whether the manager account was created).
+    :raises CommandError: if the manager is missing and ``create`` is false.
     """
     app = makerequest(Zope2.app())
     setRequest(app.REQUEST)
     try:
-        created = ensure_admin(app, admin, password)
+        created = ensure_admin(app, admin, password) if create else False
         transaction.commit()
-        newSecurityManager(None, app.acl_users.getUser(admin).__of__(app.acl_users))
+        user = app.acl_users.getUser(admin)
+        if user is None:
+            raise CommandError(
+                f"no Zope manager {admin!r} in this database, and --no-create "
+                "forbids making one: is the database empty?"
+            )
+        newSecurityManager(None, user.__of__(app.acl_users))
         yield app, created
     finally:
         transaction.abort()
@@ -98,15 +106,25 @@ def zope_as_manager(admin: str, password: str):
         app._p_jar.close()
 
 
-def ensure_portal(site_id: str, admin: str, password: str, demo: bool = True) -> str:
+def ensure_portal(
+    site_id: str, admin: str, password: str, demo: bool = True, create: bool = True
+) -> str:
     """Make sure the site exists and is up to date; return what was done.
 
     A missing site is created with the ``pleiades`` distribution (and the demo
     content when ``demo``); an existing one is reused, with pending upgrade steps
     of the add-on (and of its demo content) applied. Never recreates a site.
+
+    :raises CommandError: if the site or the manager is missing and ``create``
+        is false (a restore drill must not turn an empty backup into a portal).
     """
-    with zope_as_manager(admin, password) as (app, created_admin):
+    with zope_as_manager(admin, password, create) as (app, created_admin):
         if site_id not in app.objectIds():
+            if not create:
+                raise CommandError(
+                    f"no site {site_id!r} in this database, and --no-create "
+                    "forbids creating it"
+                )
             site_api.create(app, DISTRIBUTION, site_answers(site_id, demo))
             transaction.commit()
             done = f"created site {site_id!r}" + (" with demo content" if demo else "")

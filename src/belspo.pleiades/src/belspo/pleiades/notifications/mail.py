@@ -54,6 +54,7 @@ from ZODB.POSException import ConflictError
 from zope.i18n import translate
 from zope.i18nmessageid import Message
 
+import email.policy
 import smtplib
 import socket
 import transaction
@@ -430,7 +431,7 @@ def compose(
         if site
         else "",
     ]
-    message = EmailMessage()
+    message = EmailMessage(policy=email.policy.SMTP)  # CRLF line ends, as SMTP wants
     message["Subject"] = tr(Message(pick(SUBJECTS), mapping=facts))
     message["From"] = sender
     message["To"] = Address(display_name=recipient.name, addr_spec=recipient.email)
