@@ -22,7 +22,11 @@ def test_agreement_year_index_and_permission_added(portal, setup_tool):
         del registry.records[name]
     del registry.records["belspo.pleiades.max_area_km2"]
     del IAnnotations(portal)[service.BOOK_KEY]
-    portal.manage_permission("belspo.pleiades: View quota", [], acquire=False)
+    for permission in ("View quota", "View preservation", "Manage agreement"):
+        portal.manage_permission(f"belspo.pleiades: {permission}", [], acquire=False)
+    actions = api.portal.get_tool("portal_actions").user
+    for action in ("quota-dashboard", "preservation"):
+        actions.manage_delObjects([action])
     setup_tool.setLastVersionForProfile(PROFILE_ID, "1003")
     with api.env.adopt_roles(["Manager"]):
         upgrade_to_latest(setup_tool)
@@ -37,4 +41,11 @@ def test_agreement_year_index_and_permission_added(portal, setup_tool):
         if r["selected"]
     }
     assert {"Pleiades Validator", "Pleiades Operator", "Manager"} <= roles
+    assert {"quota-dashboard", "preservation"} <= set(actions.objectIds())
+    for permission, role in (
+        ("View preservation", "Pleiades Operator"),
+        ("Manage agreement", "Site Administrator"),
+    ):
+        granted = portal.rolesOfPermission(f"belspo.pleiades: {permission}")
+        assert role in {r["name"] for r in granted if r["selected"]}
     assert setup_tool.getLastVersionForProfile(PROFILE_ID) >= ("1004",)

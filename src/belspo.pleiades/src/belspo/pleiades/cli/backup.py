@@ -212,8 +212,8 @@ def summary(report: dict, path: Path) -> str:
     return "\n".join(lines)
 
 
-def main(argv: list[str] | None = None) -> int:
-    """Bring the backup site up to date with the primary, verify it, report."""
+def parser() -> argparse.ArgumentParser:
+    """The command line of ``pleiades-backup``."""
     parser = argparse.ArgumentParser(description=main.__doc__)
     parser.add_argument("--profiles-dir", type=Path, default=Path("profiles"))
     parser.add_argument("--instance", type=Path, default=Path("instance"))
@@ -231,9 +231,15 @@ def main(argv: list[str] | None = None) -> int:
         default=0.05,
         help="the share of older blob files re-read each run (0.05: all in 20 runs)",
     )
-    args = parser.parse_args(argv)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Bring the backup site up to date with the primary, verify it, report."""
+    options = parser()
+    args = options.parse_args(argv)
     if not 0 <= args.verify_share <= 1:
-        parser.error("--verify-share is a share: between 0 and 1")
+        options.error("--verify-share is a share: between 0 and 1")
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(message)s")
     clock, started = time.monotonic(), now()
     instance = args.instance.resolve()
