@@ -62,6 +62,7 @@ BENCH_SIZES ?= 100000 1000000
 bench: install ## Run the benchmarks and write docs/benchmarks.md (BENCH_SIZES=...)
 	$(BIN)/python bench/spatial.py --sizes $(BENCH_SIZES) --output docs/benchmarks.md
 	$(BIN)/python bench/ingest.py --output docs/benchmarks.md
+	$(BIN)/python bench/backup.py --output docs/benchmarks.md
 
 BACKUP_INSTANCE ?= backup-instance
 BACKUP_PROFILE ?= backup
