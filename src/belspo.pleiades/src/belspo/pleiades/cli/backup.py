@@ -18,6 +18,7 @@ from belspo.pleiades.cli.instance import gather_settings
 from belspo.pleiades.cli.instance import render_profile
 from belspo.pleiades.cli.run import check_postgresql
 from belspo.pleiades.cli.run import PASSWORD_FILE
+from belspo.pleiades.preservation.verify import write_json_atomically
 from datetime import datetime
 from datetime import UTC
 from pathlib import Path
@@ -26,7 +27,6 @@ from tqdm import tqdm
 import argparse
 import errno
 import fcntl
-import json
 import logging
 import os
 import sys
@@ -286,23 +286,7 @@ def main(argv: list[str] | None = None) -> int:
     }
     report_dir = args.report_dir or args.backup_instance / REPORTS
     path = report_dir.resolve() / f"{report['run_id']}.json"
-    write_report(path, report)
+    write_json_atomically(path, report)
     recorded = record(instance / "etc" / "zope.ini", report, args.site_id)
     print(summary(report, path), flush=True)
     return 0 if report["status"] == "ok" and recorded else 1
-
-
-def write_report(path: Path, report: dict) -> None:
-    """Write the report durably: a reader sees all of it or nothing."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_name(f".{path.name}.tmp")
-    with open(temporary, "w") as stream:
-        json.dump(report, stream, indent=2, sort_keys=True)
-        stream.flush()
-        os.fsync(stream.fileno())
-    os.replace(temporary, path)
-    descriptor = os.open(path.parent, os.O_RDONLY)
-    try:
-        os.fsync(descriptor)
-    finally:
-        os.close(descriptor)
