@@ -28,6 +28,11 @@ is replaced, the other sections are kept).
 
 from belspo.pleiades.ingest.synthetic import write_delivery
 from belspo.pleiades.preservation.verify import sha256_file
+from common import machine
+from common import sha256sum_version
+from common import spread
+from common import verdict
+from common import write_section
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
@@ -35,7 +40,6 @@ import argparse
 import json
 import math
 import os
-import platform
 import re
 import shutil
 import statistics
@@ -348,19 +352,6 @@ def write_list(path: Path, paths: list[Path]) -> Path:
 # The report
 
 
-def spread(values: list[float], unit: str, digits: int = 1) -> str:
-    """The median, with the range when there are several values."""
-    text = f"{statistics.median(values):.{digits}f} {unit}".rstrip()
-    if len(values) > 1:
-        text += f" (median of {len(values)}: {min(values):.{digits}f}"
-        text += f"–{max(values):.{digits}f})"
-    return text
-
-
-def verdict(ok: bool) -> str:
-    return "met" if ok else "**missed**"
-
-
 def read_row(label: str, runs: list[dict], size: int) -> str:
     measured = [r["verify"] for r in runs]
     baseline = [r["sha256sum"] for r in runs]
@@ -476,43 +467,6 @@ def report(args, results: dict) -> str:
         f"`sha256sum` here is GNU coreutils {results['sha256sum_version']}.",
     ]
     return "\n".join(lines) + "\n"
-
-
-def machine(work: Path) -> str:
-    """The machine and filesystem the numbers come from, in a few words."""
-    filesystem = subprocess.run(
-        ["stat", "-f", "-c", "%T", str(work)], capture_output=True, text=True
-    ).stdout.strip()
-    return (
-        f"{time.strftime('%Y-%m-%d')}, {os.cpu_count()} cores, "
-        f"{platform.processor() or platform.machine()}, "
-        f"Python {platform.python_version()}, workdir on {filesystem or '?'}"
-    )
-
-
-def sha256sum_version() -> str:
-    result = subprocess.run(["sha256sum", "--version"], capture_output=True, text=True)
-    return result.stdout.split("\n", 1)[0].rsplit(" ", 1)[-1]
-
-
-def write_section(path: Path, text: str) -> None:
-    """Add the section to a markdown file, replacing an older one of its title.
-
-    (bench/ingest.py's write_section only knows the Ingest section.)
-    """
-    heading = text.split("\n", 1)[0]
-    if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text("# Benchmarks\n\n" + text)
-        return
-    old = path.read_text()
-    start = old.find(f"\n{heading}\n")
-    if start == -1:
-        path.write_text(old.rstrip("\n") + "\n\n" + text)
-        return
-    end = old.find("\n## ", start + 1)
-    rest = old[end:] if end != -1 else ""
-    path.write_text(old[: start + 1] + text + rest)
 
 
 def main(argv: list[str] | None = None) -> int:

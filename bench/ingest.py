@@ -20,6 +20,11 @@ Ingest section there is replaced, the other sections are kept).
 
 from belspo.pleiades.ingest.synthetic import write_delivery
 from collections import Counter
+from common import machine
+from common import sha256sum_version
+from common import spread
+from common import verdict
+from common import write_section
 from pathlib import Path
 
 import argparse
@@ -28,7 +33,6 @@ import functools
 import json
 import math
 import os
-import platform
 import pstats
 import resource
 import shutil
@@ -461,19 +465,6 @@ def kib_mb(kib: float) -> float:
     return kib * 1024 / MB
 
 
-def spread(values: list[float], unit: str, digits: int = 1) -> str:
-    """The median, with the range when there are several values."""
-    text = f"{statistics.median(values):.{digits}f} {unit}".rstrip()
-    if len(values) > 1:
-        text += f" (median of {len(values)}: {min(values):.{digits}f}"
-        text += f"–{max(values):.{digits}f})"
-    return text
-
-
-def verdict(ok: bool) -> str:
-    return "met" if ok else "**missed**"
-
-
 def package_rows(label: str, runs: list[dict], baseline: str) -> list[str]:
     """The rows of the ingest against one baseline command."""
     ingest = [r["elapsed"] for r in runs]
@@ -643,39 +634,6 @@ def report(args, results: dict) -> str:
         *phase_table(small, cold or cached, "not cached" if cold else "cached"),
     ]
     return "\n".join(lines) + "\n"
-
-
-def machine(work: Path) -> str:
-    """The machine and filesystem the numbers come from, in a few words."""
-    filesystem = subprocess.run(
-        ["stat", "-f", "-c", "%T", str(work)], capture_output=True, text=True
-    ).stdout.strip()
-    return (
-        f"{time.strftime('%Y-%m-%d')}, {os.cpu_count()} cores, "
-        f"{platform.processor() or platform.machine()}, "
-        f"Python {platform.python_version()}, workdir on {filesystem or '?'}"
-    )
-
-
-def write_section(path: Path, text: str) -> None:
-    """Add the section to a markdown file, replacing an older Ingest section."""
-    if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text("# Benchmarks\n\n" + text)
-        return
-    old = path.read_text()
-    start = old.find("\n## Ingest\n")
-    if start == -1:
-        path.write_text(old.rstrip("\n") + "\n\n" + text)
-        return
-    end = old.find("\n## ", start + 1)
-    rest = old[end:] if end != -1 else ""
-    path.write_text(old[: start + 1] + text + rest)
-
-
-def sha256sum_version() -> str:
-    result = subprocess.run(["sha256sum", "--version"], capture_output=True, text=True)
-    return result.stdout.split("\n", 1)[0].rsplit(" ", 1)[-1]
 
 
 def measure(args, work: Path) -> dict:

@@ -12,6 +12,7 @@ Usage: ``.venv/bin/python bench/spatial.py [--sizes 100000 1000000] [--repeat N]
 """
 
 from belspo.pleiades.geo.index import FootprintIndex
+from common import machine
 from datetime import datetime
 from datetime import timedelta
 from datetime import UTC
@@ -342,18 +343,6 @@ Goals: the spatial + date + cloud query returning up to 100 products, median und
 restart under 2 s at 1 000 000.
 
 """
-
-
-def machine() -> str:
-    """The machine the numbers come from, in a few words."""
-    import os
-    import platform
-
-    return (
-        f"{time.strftime('%Y-%m-%d')}, {os.cpu_count()} cores, "
-        f"{platform.processor() or platform.machine()}, "
-        f"Python {platform.python_version()}"
-    )
 
 
 def main(argv: list[str] | None = None) -> None:

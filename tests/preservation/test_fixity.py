@@ -389,3 +389,25 @@ def histories_of(instance) -> dict:
 
 if __name__ == "__main__":
     print(json.dumps(histories(Path(sys.argv[1]))))
+
+
+def test_rolling_finds_a_file_lost_on_both_sides(tmp_path):
+    """Between the cycles' rescans the archive's list comes from the runs, not
+    from the directories: a file gone from both is still looked for."""
+    sides = sides_fixture(tmp_path, products=3)
+    try:
+        assert sides.verify(share=0.0)["problems"] == []
+        assert (tmp_path / "state" / "rolling.sqlite").is_file()
+        lost = packages(sides)[1]
+        for side in ("primary", "backup"):
+            sides.path(side, lost).unlink()
+        report = sides.verify(share=1.0)
+        missing = {
+            (p["kind"], p["oid"], p["detail"].split("'")[0]) for p in report["problems"]
+        }
+        assert missing == {
+            ("missing", lost[0].hex(), "the primary"),
+            ("missing", lost[0].hex(), "the backup"),
+        }
+    finally:
+        sides.close()

@@ -48,6 +48,7 @@ from belspo.pleiades.ingest.durability import blob_directories
 from belspo.pleiades.ingest.package import fsync_path
 from dataclasses import dataclass
 from dataclasses import field
+from itertools import chain
 from pathlib import Path
 from ZODB.Connection import TransactionMetaData
 from ZODB.interfaces import IStorageCurrentRecordIteration
@@ -63,6 +64,7 @@ logger = logging.getLogger(__name__)
 
 MARKER = "first-copy-in-progress"
 DELETE_BATCH = 1000
+RECORD_BATCH = 10_000  # current records compared at once
 
 
 @dataclass
@@ -281,8 +283,9 @@ class _Destination:
                     path.unlink(missing_ok=True)
 
 
-def current_records(storage):
-    """Yield ``(oid, tid)`` of every current object of a storage, in oid order.
+def record_batches(storage, size: int = RECORD_BATCH):
+    """Yield the ``(zoid, tid)`` integers of every current object, in oid order,
+    in lists of ``size``.
 
     Read in the storage's own snapshot (its load connection, as
     ``record_iternext`` is), but without the objects' states: reading every
@@ -293,7 +296,14 @@ def current_records(storage):
     load.cursor  # noqa: B018 - opened, so that the snapshot is the storage's
     with load.server_side_cursor() as cursor:
         cursor.execute(f"SELECT zoid, tid FROM {table} ORDER BY zoid")
-        for zoid, tid in cursor:
+        while rows := cursor.fetchmany(size):
+            yield [tuple(row) for row in rows]
+
+
+def current_records(storage):
+    """Yield ``(oid, tid)`` of every current object of a storage, in oid order."""
+    for rows in record_batches(storage):
+        for zoid, tid in rows:
             yield p64(zoid), p64(tid)
 
 
@@ -303,35 +313,58 @@ def current_blobs(blobs: list, deleted: set[bytes]) -> list[tuple[bytes, bytes]]
     return list(last.items())
 
 
+def differences(source, destination) -> tuple[list, list[dict]]:
+    """The destination's objects the source no longer has, and the source's
+    objects the destination lacks or holds at another revision.
+
+    Both sides are read in batches of the same size: equal batches, the
+    nightly case, are passed over whole; from the first that differs, the
+    rest is merged object by object.
+    """
+    ours, theirs = record_batches(source), record_batches(destination)
+    for mine in ours:
+        yours = next(theirs, [])
+        if mine != yours:
+            return _merge(
+                chain(mine, chain.from_iterable(ours)),
+                chain(yours, chain.from_iterable(theirs)),
+            )
+    return [(p64(zoid), p64(tid)) for zoid, tid in chain.from_iterable(theirs)], []
+
+
+def _merge(ours, theirs) -> tuple[list, list[dict]]:
+    extra, problems = [], []
+    other = next(theirs, None)
+    for zoid, tid in ours:
+        while other is not None and other[0] < zoid:
+            extra.append((p64(other[0]), p64(other[1])))
+            other = next(theirs, None)
+        if other is None or other[0] != zoid:
+            problems.append(_problem("missing-object", "not in the backup", p64(zoid)))
+            continue
+        if other[1] != tid:
+            problems.append(
+                _problem(
+                    "stale-object",
+                    f"revision {p64(other[1]).hex()} in the backup, "
+                    f"{p64(tid).hex()} in the primary",
+                    p64(zoid),
+                )
+            )
+        other = next(theirs, None)
+    while other is not None:
+        extra.append((p64(other[0]), p64(other[1])))
+        other = next(theirs, None)
+    return extra, problems
+
+
 def reconcile(source, destination) -> tuple[list, list[dict]]:
     """Delete from a history-free destination what source no longer has.
 
     :returns: the ``(oid, tid)`` deleted, and the differences left: objects the
         destination lacks or holds at another revision.
     """
-    extra, problems = [], []
-    backup = current_records(destination)
-    theirs = next(backup, None)
-    for oid, tid in current_records(source):
-        while theirs is not None and theirs[0] < oid:
-            extra.append(theirs)
-            theirs = next(backup, None)
-        if theirs is None or theirs[0] != oid:
-            problems.append(_problem("missing-object", "not in the backup", oid))
-            continue
-        if theirs[1] != tid:
-            problems.append(
-                _problem(
-                    "stale-object",
-                    f"revision {theirs[1].hex()} in the backup, {tid.hex()} "
-                    "in the primary",
-                    oid,
-                )
-            )
-        theirs = next(backup, None)
-    while theirs is not None:
-        extra.append(theirs)
-        theirs = next(backup, None)
+    extra, problems = differences(source, destination)
     if not extra:
         return [], problems
     if destination.keep_history:

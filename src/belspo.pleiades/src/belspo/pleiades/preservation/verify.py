@@ -1,13 +1,15 @@
 """Verify a backup against its primary, right after the copy, on raw storages.
 
 ``verify`` runs without Zope: it reads the two storages, their blob directories
-and, through read-only ZODB connections, the catalogue folder and the Products
-of the new transactions. It checks that both sides end at the same
+and, through read-only ZODB connections that load only ZODB's and BTrees'
+classes (everything else as a ``BareState``), the catalogue folder and the
+Products of the new transactions. It checks that both sides end at the same
 transaction and hold as many products, that every blob file just copied reads
 back with the right SHA-256 on the backup, and re-reads a rolling share of the
 older blob files on both sides, so that the whole archive is verified every
-``1 / share`` runs. It returns the "what was checked" keys of the report (see
-this package's docstring).
+``1 / share`` runs (the archive's files listed in ``ArchiveFiles``, not by
+walking the directories each night). It returns the "what was checked" keys of
+the report (see this package's docstring).
 
 Expected checksums: a package blob must match its Product's
 ``package_sha256``; any other blob (quicklook, thumbnail, ...) must match the
@@ -15,11 +17,11 @@ same blob file on the primary. Every file is read once, in 1 MiB chunks.
 """
 
 from belspo.pleiades.ingest.durability import blob_directories
-from bisect import bisect_right
 from contextlib import contextmanager
 from datetime import datetime
 from datetime import UTC
 from pathlib import Path
+from ZODB.broken import find_global
 from ZODB.POSException import POSKeyError
 from ZODB.utils import get_pickle_metadata
 from ZODB.utils import repr_to_oid
@@ -30,6 +32,8 @@ import json
 import logging
 import math
 import os
+import persistent
+import sqlite3
 import ZODB
 
 
@@ -117,21 +121,50 @@ def blob_files(storage) -> list[Blob]:
     return found
 
 
+# Modules whose classes the verification imports; every other class in the
+# records (Zope's, Plone's, ours) is read as a bare state, so that counting the
+# products does not import the whole portal.
+IMPORTED = {"BTrees", "persistent", "ZODB", "copy_reg", "copyreg", "builtins"}
+IMPORTED |= {"__builtin__", "datetime", "decimal", "uuid", "_codecs"}
+
+
+class BareState(persistent.Persistent):
+    """An object of the portal as the attributes of its record, nothing more."""
+
+    def __init__(self, *args, **kwargs):
+        """Accept what the record's reduce call passes (e.g. interface specs)."""
+
+    def __setstate__(self, state):
+        if isinstance(state, tuple) and state and isinstance(state[0], dict):
+            state = state[0]  # (dict, slots)
+        self.__dict__.update(state if isinstance(state, dict) else {})
+
+
+class BareDB(ZODB.DB):
+    """A database whose objects of other classes than IMPORTED's are BareState."""
+
+    def classFactory(self, connection, module: str, name: str):
+        if module.partition(".")[0] in IMPORTED:
+            return find_global(module, name)
+        return BareState
+
+
 @contextmanager
 def read_only_connection(storage):
     """A ZODB connection on a storage the caller keeps open, or None if empty.
 
-    Nothing is written: the root is looked for first (a database opened on an
-    empty storage would create one), and the connection is aborted, never
-    committed. Closing releases the connection's own storage instance, not the
-    storage itself.
+    Objects of other classes than ZODB's, BTrees' and the builtins' load as
+    ``BareState``: their attributes are there, their code is not. Nothing is
+    written: the root is looked for first (a database opened on an empty
+    storage would create one), and the connection is aborted, never committed.
+    Closing releases the connection's own storage instance, not the storage.
     """
     try:
         storage.load(z64)
     except POSKeyError:
         yield None
         return
-    db = ZODB.DB(storage, pool_size=1, cache_size=5000)
+    db = BareDB(storage, pool_size=1, cache_size=5000)
     connection = db.open()
     try:
         yield connection
@@ -142,12 +175,23 @@ def read_only_connection(storage):
         db._connectionMap(lambda c: c._release_resources())
 
 
+def child(parent, name: str):
+    """A folder's item (an attribute or an entry of its BTree), a mapping's
+    value, or None."""
+    if not isinstance(parent, BareState):
+        return parent.get(name)  # the root, a PersistentMapping, a BTree
+    value = getattr(parent, name, None)
+    if value is None:
+        tree = getattr(parent, "_tree", None)
+        value = tree.get(name) if tree is not None else None
+    return value
+
+
 def catalogue(connection, site_id: str):
     """The catalogue folder of the site, or None."""
-    try:
-        return connection.root()["Application"][site_id][CATALOGUE]
-    except (KeyError, AttributeError, TypeError):
-        return None
+    site = child(connection.root(), "Application")
+    site = child(site, site_id) if site is not None else None
+    return child(site, CATALOGUE) if site is not None else None
 
 
 def count_products(connection, site_id: str) -> int | None:
@@ -155,8 +199,13 @@ def count_products(connection, site_id: str) -> int | None:
     folder = catalogue(connection, site_id) if connection is not None else None
     if folder is None:
         return None
-    count = getattr(folder, "objectCount", None)
-    return count() if count is not None else len(folder)
+    if not isinstance(folder, BareState):
+        return len(folder)
+    count = getattr(folder, "_count", None)  # a BTree folder's Length
+    if count is not None:
+        return count()
+    tree = getattr(folder, "_tree", None)
+    return len(tree) if tree is not None else None
 
 
 def package_checksums(storage, connection, since: bytes) -> dict[bytes, str]:
@@ -268,21 +317,72 @@ class Verifier:
         return True
 
 
+class ArchiveFiles:
+    """The archive's blob files in ``(oid, tid)`` order, kept in SQLite.
+
+    Listing the blob files by walking both blob directories costs as much as
+    the archive is big, each night. The list is built that way only at the
+    start of each cycle of the rolling verification (or when it is missing);
+    in between, each run adds the files it copied, and drops the entries the
+    rolling verification finds no longer current.
+    """
+
+    def __init__(self, path: Path):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self.db = sqlite3.connect(path)
+        self.db.execute(
+            "CREATE TABLE IF NOT EXISTS blob_file (oid BLOB NOT NULL, "
+            "tid BLOB NOT NULL, PRIMARY KEY (oid, tid)) WITHOUT ROWID"
+        )
+
+    def __len__(self) -> int:
+        return self.db.execute("SELECT COUNT(*) FROM blob_file").fetchone()[0]
+
+    def replace(self, blobs) -> None:
+        self.db.execute("DELETE FROM blob_file")
+        self.add(blobs)
+
+    def add(self, blobs) -> None:
+        self.db.executemany("INSERT OR IGNORE INTO blob_file VALUES (?, ?)", blobs)
+
+    def discard(self, blobs) -> None:
+        self.db.executemany("DELETE FROM blob_file WHERE oid = ? AND tid = ?", blobs)
+
+    def after(self, position: Blob | None, count: int) -> list[Blob]:
+        """The next ``count`` files after ``position`` (from the first if None)."""
+        if position is None:
+            rows = self.db.execute(
+                "SELECT oid, tid FROM blob_file ORDER BY oid, tid LIMIT ?", (count,)
+            )
+        else:
+            rows = self.db.execute(
+                "SELECT oid, tid FROM blob_file WHERE (oid, tid) > (?, ?) "
+                "ORDER BY oid, tid LIMIT ?",
+                (*position, count),
+            )
+        return [(bytes(oid), bytes(tid)) for oid, tid in rows]
+
+    def close(self) -> None:
+        self.db.commit()
+        self.db.close()
+
+
 def rolling_share(
-    archive: list[Blob], position: Blob | None, share: float
+    files: ArchiveFiles, position: Blob | None, share: float
 ) -> tuple[list[Blob], bool]:
     """The next ``share`` of the archive after ``position``, wrapping around.
 
     :returns: the blobs to verify, and whether the archive's end was passed.
     """
-    if not archive or share <= 0:
+    total = len(files)
+    if not total or share <= 0:
         return [], False
-    count = min(len(archive), math.ceil(len(archive) * min(share, 1.0)))
-    start = bisect_right(archive, position) if position else 0
-    chosen = archive[start : start + count]
-    wrapped = start + count >= len(archive)
+    count = min(total, math.ceil(total * min(share, 1.0)))
+    chosen = files.after(position, count + 1)
+    wrapped = len(chosen) <= count
+    chosen = chosen[:count]
     if len(chosen) < count:
-        chosen += archive[: count - len(chosen)]
+        chosen += files.after(None, count - len(chosen))
     return chosen, wrapped
 
 
@@ -369,20 +469,29 @@ def verify(
 
 def roll(verifier: Verifier, copied: set[Blob], state_path: Path, share: float) -> int:
     """Re-read the next share of the older blob files; save the new position."""
-    on_either_side = set(blob_files(verifier.primary)) | set(
-        blob_files(verifier.backup)
-    )
-    archive = sorted(on_either_side - copied)
     state = load_state(state_path)
-    chosen, wrapped = rolling_share(archive, _blob_key(state.get("position")), share)
-    verified = sum(verifier.check_older(oid, tid) for oid, tid in chosen)
+    files = ArchiveFiles(state_path.with_suffix(".sqlite"))
+    try:
+        if not len(files):  # a first run, or the list was removed
+            on_either_side = set(blob_files(verifier.primary))
+            on_either_side |= set(blob_files(verifier.backup))
+            files.replace(sorted(on_either_side - copied))
+        else:
+            files.discard(copied)
+        state["archive_files"] = len(files)
+        position = _blob_key(state.get("position"))
+        chosen, wrapped = rolling_share(files, position, share)
+        gone = [blob for blob in chosen if not verifier.check_older(*blob)]
+        files.discard(gone)
+        files.add(copied)
+    finally:
+        files.close()
     if chosen:
         oid, tid = chosen[-1]
         state["position"] = [oid.hex(), tid.hex()]
     state["runs"] = state.get("runs", 0) + 1
     state["cycles"] = state.get("cycles", 0) + int(wrapped)
-    state["archive_files"] = len(archive)
     state["share"] = share
     state["updated"] = datetime.now(UTC).isoformat(timespec="seconds")
     write_json_atomically(state_path, state)
-    return verified
+    return len(chosen) - len(gone)
