@@ -48,8 +48,18 @@ run: install ## Start the portal (PROFILE=development|production|backup, PORT=80
 instance: install ## Generate instance/etc from profiles/$(PROFILE) without starting
 	$(BIN)/pleiades-instance --profile $(PROFILE) --instance $(INSTANCE)
 
+CHROMIUM ?= /usr/bin/chromium
+SUDO := $(shell test "$$(id -u)" = 0 || echo sudo)
+
+# The browser tests drive Debian's Chromium (Playwright cannot download one here).
+.PHONY: chromium
+chromium: ## Install Debian's chromium for the browser tests (apt-get, as root or with sudo)
+	@test -x $(CHROMIUM) || $(SUDO) apt-get install -y -q chromium \
+	  || { $(SUDO) apt-get update -q && $(SUDO) apt-get install -y -q chromium; } \
+	  || { echo "make: could not install chromium (apt-get install -y chromium)"; exit 2; }
+
 .PHONY: test
-test: install ## Run the whole test suite (PostgreSQL and buildout included)
+test: install chromium ## Run the whole test suite (PostgreSQL, buildout and browsers included)
 	$(BIN)/pytest tests $(PYTEST_ARGS)
 
 .PHONY: test-fast
@@ -63,6 +73,7 @@ bench: install ## Run the benchmarks and write docs/benchmarks.md (BENCH_SIZES=.
 	$(BIN)/python bench/spatial.py --sizes $(BENCH_SIZES) --output docs/benchmarks.md
 	$(BIN)/python bench/ingest.py --output docs/benchmarks.md
 	$(BIN)/python bench/backup.py --output docs/benchmarks.md
+	$(BIN)/python bench/stac.py --output docs/benchmarks.md
 
 BACKUP_INSTANCE ?= backup-instance
 BACKUP_PROFILE ?= backup

@@ -396,6 +396,69 @@ class FootprintIndex(SimpleItem):
         del self._homes[documentId]
         self._length.change(-1)
 
+    def cells_bounds(self, docids) -> tuple[float, float, float, float] | None:
+        """The bounds of the cells holding any of these documents, or None.
+
+        A box that contains their footprints, to the cell size, found row by
+        row from the grid's ends without reading a footprint: what a STAC
+        collection's extent needs.
+
+        :param docids: an ``IISet`` or ``IITreeSet`` of document ids.
+        """
+        columns, size = self._columns, self.cell_size
+        west = east = south = north = None
+        cell = self._next_cell(0)
+        while cell is not None:
+            row = cell // columns
+            first = self._first_holding(docids, row * columns, row * columns + columns)
+            if first is not None:
+                last = self._last_holding(
+                    docids, row * columns, row * columns + columns
+                )
+                west = first % columns if west is None else min(west, first % columns)
+                east = last % columns if east is None else max(east, last % columns)
+                south = row if south is None else south
+                north = row
+            cell = self._next_cell((row + 1) * columns)
+        if west is None:
+            return None
+        return (
+            -180.0 + west * size,
+            -90.0 + south * size,
+            min(-180.0 + (east + 1) * size, 180.0),
+            min(-90.0 + (north + 1) * size, 90.0),
+        )
+
+    def _next_cell(self, start: int) -> int | None:
+        try:
+            return self._cells.minKey(start)
+        except ValueError:
+            return None
+
+    def _holds(self, cell: int, docids) -> bool:
+        registrations = self._cells[cell]
+        if len(docids) <= 8 * len(registrations):
+            return bool(intersection(registrations, docids))
+        # Many documents wanted: one of the first few registered is likely one.
+        return any(docid in docids for docid in registrations)
+
+    def _first_holding(self, docids, start: int, stop: int) -> int | None:
+        for cell in self._cells.keys(start, stop - 1):
+            if self._holds(cell, docids):
+                return cell
+        return None
+
+    def _last_holding(self, docids, start: int, stop: int) -> int | None:
+        cell = self._cells.maxKey(stop - 1)
+        while cell >= start:
+            if self._holds(cell, docids):
+                return cell
+            try:
+                cell = self._cells.maxKey(cell - 1)
+            except ValueError:
+                return None
+        return None
+
     # Queries
 
     def _wrapped(self, value) -> dict | None:
