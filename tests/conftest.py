@@ -72,3 +72,13 @@ def database():
             )
             cursor.execute(f'DROP DATABASE IF EXISTS "{name}"')
         admin.close()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def download_log_folder(tmp_path_factory):
+    """Downloads made by any test are logged in a folder of the test run, not in
+    the test layer's ``clienthome`` (``/tmp/var``)."""
+    with pytest.MonkeyPatch.context() as patch:
+        folder = tmp_path_factory.mktemp("downloads")
+        patch.setenv("PLEIADES_DOWNLOADS_DIR", str(folder))
+        yield folder

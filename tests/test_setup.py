@@ -6,10 +6,12 @@ from plone.base.interfaces import INonInstallable
 from zope.component import getAllUtilitiesRegisteredFor
 
 import belspo.pleiades
+import plone.api
 import pytest
 import re
 
 
+BUNDLE = "plone.bundles/belspo-pleiades.csscompilation"
 METADATA = Path(belspo.pleiades.__file__).parent / "profiles/default/metadata.xml"
 
 
@@ -40,6 +42,11 @@ class TestSetupInstall:
             hidden.update(utility.getNonInstallableProfiles())
         assert profile in hidden
 
+    def test_our_stylesheet_on_every_page(self, portal):
+        css = plone.api.portal.get_registry_record(BUNDLE)
+        assert css == "++plone++belspo.pleiades/pleiades-site.css"
+        assert "pleiades-site.css" in portal.restrictedTraverse("@@search")()
+
     def test_addon_offered_in_the_addons_panel(self, installer, package_name):
         assert installer.is_product_installable(package_name) is True
 
@@ -58,6 +65,9 @@ class TestSetupUninstall:
 
     def test_browserlayer_removed(self, browser_layers):
         assert IBrowserLayer not in browser_layers
+
+    def test_stylesheet_removed(self):
+        assert plone.api.portal.get_registry_record(BUNDLE, default=None) is None
 
     def test_reinstall(self, installer, package_name, browser_layers):
         installer.install_product(package_name)

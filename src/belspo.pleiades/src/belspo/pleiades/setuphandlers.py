@@ -6,6 +6,7 @@ from belspo.pleiades.demo import create_demo_model
 from belspo.pleiades.geo.index import FootprintIndex
 from belspo.pleiades.quota import config
 from belspo.pleiades.quota import service
+from belspo.pleiades.rest.tokens import keep_issued_tokens
 from datetime import date
 from plone import api
 from plone.app.textfield.value import RichTextValue
@@ -96,6 +97,7 @@ def post_install(context):
     add_footprint_index()
     create_folders()
     open_agreement()
+    keep_issued_tokens(api.portal.get())
     logger.info("belspo.pleiades installed")
 
 

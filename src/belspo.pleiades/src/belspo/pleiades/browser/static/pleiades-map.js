@@ -108,6 +108,45 @@
       : { type: "MultiPolygon", coordinates: geometry.coordinates.map(polygon) };
   }
 
+  // A shape brought next to another: whole turns of the world added or taken
+  // from its longitudes until its first position is within 180° of `longitude`.
+  function nextTo(rings, longitude) {
+    const first = rings[0][0][0];
+    const turns = Math.round((longitude - first) / 360);
+    return rings.map((ring) => ring.map(([lon, lat]) => [lon + turns * 360, lat]));
+  }
+
+  // Also the polygons of a MultiPolygon made continuous: a footprint stored cut
+  // in two at 180° is drawn in one piece.
+  function unwrapShapes(geometry) {
+    const flat = unwrapGeometry(geometry);
+    if (flat.type !== "MultiPolygon" || flat.coordinates.length < 2) {
+      return flat;
+    }
+    const start = flat.coordinates[0][0][0][0];
+    return {
+      type: "MultiPolygon",
+      coordinates: flat.coordinates.map((rings) => nextTo(rings, start)),
+    };
+  }
+
+  // GeoJSON to display (a geometry, Feature or FeatureCollection) with its
+  // polygons unwrapped: a footprint across 180° is drawn as one small shape, not
+  // as a band around the world.
+  function unwrapData(data) {
+    if (!data) {
+      return data;
+    }
+    if (data.type === "FeatureCollection") {
+      const features = (data.features || []).map(unwrapData);
+      return Object.assign({}, data, { features });
+    }
+    if (data.type === "Feature") {
+      return Object.assign({}, data, { geometry: unwrapData(data.geometry) });
+    }
+    return areaGeometry(data) ? unwrapShapes(data) : data;
+  }
+
   const wrapLongitude = (lon) =>
     lon >= -180 && lon <= 180 ? lon : ((((lon + 180) % 360) + 360) % 360) - 180;
 
@@ -285,7 +324,7 @@
   }
 
   function showFeatures(element) {
-    const data = parseGeoJSON(element.dataset.geojson || "");
+    const data = unwrapData(parseGeoJSON(element.dataset.geojson || ""));
     const features = L.geoJSON(data, {
       style: SHAPE_STYLE,
       onEachFeature(feature, layer) {
@@ -634,7 +673,17 @@
       .forEach((textarea) => once(textarea, () => new AreaEditor(textarea)));
   }
 
-  window.pleiadesMap = { init, areaKm2: geometryAreaKm2, polygonOf };
+  // createMap, drawRectangle, frame and unwrap also serve the catalogue search's
+  // map (pleiades-search.js).
+  window.pleiadesMap = {
+    init,
+    areaKm2: geometryAreaKm2,
+    polygonOf,
+    createMap,
+    drawRectangle,
+    frame,
+    unwrap: unwrapData,
+  };
 
   if (document.readyState === "loading") {
     document.addEventListener("DOMContentLoaded", () => init());

@@ -1,0 +1,1 @@
+"""The user community's membership: registration, join requests, memberships' ends."""

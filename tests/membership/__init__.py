@@ -1,0 +1,1 @@
+"""Tests of the user community\x27s membership."""
