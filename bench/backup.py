@@ -28,7 +28,11 @@ is replaced, the other sections are kept).
 
 from belspo.pleiades.ingest.synthetic import write_delivery
 from belspo.pleiades.preservation.verify import sha256_file
+from common import command
+from common import log
 from common import machine
+from common import prepare_instance
+from common import run
 from common import sha256sum_version
 from common import spread
 from common import verdict
@@ -49,8 +53,6 @@ import tempfile
 import time
 
 
-REPOSITORY = Path(__file__).resolve().parent.parent
-BIN = Path(sys.executable).parent
 PER_DELIVERY = 10  # products per delivery zip
 BATCH = 2000  # products per pleiades-ingest run while building the archive
 SEED = 20261001
@@ -59,40 +61,6 @@ GOAL_NIGHTLY = 0.05  # incremental run over the full backup's time
 GOAL_READ = 1.2  # verify's reading over sha256sum's, same files, same cache state
 MB = 1e6
 INGESTED = re.compile(r"(\d+) ingested \((\d+) products")
-
-
-def log(message: str) -> None:
-    print(message, file=sys.stderr, flush=True)
-
-
-def environment() -> dict[str, str]:
-    """This environment without PLEIADES_ settings: every path in the workdir."""
-    return {k: v for k, v in os.environ.items() if not k.startswith("PLEIADES_")}
-
-
-def command(program: str, instance: Path, *args) -> list:
-    """A console script run on the primary instance."""
-    return [
-        BIN / program,
-        "--profiles-dir",
-        REPOSITORY / "profiles",
-        "--instance",
-        instance,
-        "--profile",
-        "development",
-        *args,
-    ]
-
-
-def run(arguments: list, what: str) -> subprocess.CompletedProcess:
-    result = subprocess.run(
-        arguments, capture_output=True, text=True, env=environment()
-    )
-    if result.returncode:
-        raise SystemExit(
-            f"{what} failed (exit {result.returncode}):\n{result.stdout}{result.stderr}"
-        )
-    return result
 
 
 # Building the archive
@@ -284,23 +252,6 @@ def blob_files(folder: Path) -> list[Path]:
 
 
 # The orchestration
-
-
-def prepare_instance(path: Path) -> None:
-    started = time.perf_counter()
-    run(
-        [
-            BIN / "pleiades-run",
-            "--profiles-dir",
-            REPOSITORY / "profiles",
-            "--instance",
-            path,
-            "--prepare-only",
-            "--no-demo",
-        ],
-        "pleiades-run",
-    )
-    log(f"  instance ready in {time.perf_counter() - started:.0f} s")
 
 
 def measure(args, work: Path) -> dict:

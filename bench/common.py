@@ -1,4 +1,5 @@
-"""What the benchmarks share: the machine line, the spread of a measure, the report.
+"""What the benchmarks share: the instance and its server, the machine line, the
+spread of a measure, the report.
 
 The scripts run as ``python bench/<name>.py``, so this module is imported as
 ``common``.
@@ -6,11 +7,174 @@ The scripts run as ``python bench/<name>.py``, so this module is imported as
 
 from pathlib import Path
 
+import base64
+import json
 import os
 import platform
+import signal
+import socket
 import statistics
 import subprocess
+import sys
 import time
+
+
+REPOSITORY = Path(__file__).resolve().parent.parent
+BIN = Path(sys.executable).parent
+FILLER = Path(__file__).resolve().parent / "portal_fill.py"
+START_TIMEOUT = 300  # seconds for a portal to answer
+
+
+def log(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+def environment() -> dict[str, str]:
+    """This environment without PLEIADES_ settings: every path in the instance."""
+    return {k: v for k, v in os.environ.items() if not k.startswith("PLEIADES_")}
+
+
+def command(program: str, instance: Path, *args) -> list:
+    """A console script run on an instance of the development profile."""
+    return [
+        BIN / program,
+        "--profiles-dir",
+        REPOSITORY / "profiles",
+        "--instance",
+        instance,
+        "--profile",
+        "development",
+        *args,
+    ]
+
+
+def run(arguments: list, what: str) -> subprocess.CompletedProcess:
+    """Run a command to its end; stop the benchmark with its output if it fails."""
+    result = subprocess.run(
+        arguments, capture_output=True, text=True, env=environment()
+    )
+    if result.returncode:
+        raise SystemExit(
+            f"{what} failed (exit {result.returncode}):\n{result.stdout}{result.stderr}"
+        )
+    return result
+
+
+def prepare_instance(path: Path) -> Path:
+    """A new instance with an empty site, its blob directory inside it."""
+    started = time.perf_counter()
+    run(command("pleiades-run", path, "--prepare-only", "--no-demo"), "pleiades-run")
+    log(f"  instance {path.name} ready in {time.perf_counter() - started:.0f} s")
+    return path
+
+
+def fill(instance: Path, products: int) -> dict:
+    """Products created and published by portal_fill.py: its answer, with the
+    wall time (``wall_s``)."""
+    started = time.perf_counter()
+    with subprocess.Popen(
+        [sys.executable, FILLER, instance, "--count", str(products)],
+        stdout=subprocess.PIPE,
+        text=True,
+        env=environment(),
+    ) as process:
+        output = process.stdout.read()
+    if process.returncode:
+        raise SystemExit(f"portal_fill.py failed (exit {process.returncode})")
+    answer = json.loads(output.strip().splitlines()[-1])
+    answer["wall_s"] = time.perf_counter() - started
+    return answer
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def percentile(values: list[float], share: float) -> float:
+    """The value under which ``share`` of the values fall (linear interpolation)."""
+    ordered = sorted(values)
+    position = share * (len(ordered) - 1)
+    low = int(position)
+    high = min(low + 1, len(ordered) - 1)
+    return ordered[low] + (ordered[high] - ordered[low]) * (position - low)
+
+
+class Server:
+    """The portal served by ``pleiades-run`` on a free port of 127.0.0.1, and its
+    process's counters."""
+
+    def __init__(self, instance: Path, log_path: Path):
+        self.instance = instance
+        self.log_path = log_path
+        self.port = free_port()
+        self.process: subprocess.Popen | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/Plone"
+
+    @property
+    def password(self) -> str:
+        return (self.instance / "admin-password").read_text().strip()
+
+    def start(self) -> float:
+        """Start serving; the seconds until the portal answered."""
+        import requests
+
+        started = time.perf_counter()
+        with open(self.log_path, "ab") as output:
+            self.process = subprocess.Popen(
+                command("pleiades-run", self.instance, "--port", str(self.port)),
+                stdout=output,
+                stderr=subprocess.STDOUT,
+                env=environment(),
+            )
+        while time.perf_counter() - started < START_TIMEOUT:
+            if self.process.poll() is not None:
+                raise SystemExit(f"the portal exited:\n{self.log_path.read_text()}")
+            try:
+                if requests.get(self.url, timeout=10).status_code == 200:
+                    return time.perf_counter() - started
+            except requests.ConnectionError:
+                pass
+            time.sleep(0.5)
+        self.stop()
+        raise SystemExit(f"the portal did not answer in {START_TIMEOUT} s")
+
+    def stop(self) -> None:
+        """Stop as Ctrl-C does; kill it if it does not stop."""
+        if self.process is None or self.process.poll() is not None:
+            return
+        self.process.send_signal(signal.SIGINT)
+        try:
+            self.process.wait(60)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait(10)
+
+    def counters(self, name: str) -> dict[str, int]:
+        """Numbers of ``/proc/<pid>/<name>`` (``io``; ``status``, in KiB)."""
+        values = {}
+        text = Path(f"/proc/{self.process.pid}/{name}").read_text()
+        for line in text.splitlines():
+            key, _, rest = line.partition(":")
+            if rest.split() and rest.split()[0].isdigit():
+                values[key] = int(rest.split()[0])
+        return values
+
+    def reset_peak(self) -> bool:
+        """Reset the process's VmHWM to its RSS (``clear_refs`` 5); False if refused."""
+        try:
+            Path(f"/proc/{self.process.pid}/clear_refs").write_text("5")
+        except OSError:
+            return False
+        return True
+
+    def authorization(self) -> str:
+        token = base64.b64encode(f"admin:{self.password}".encode()).decode()
+        return f"Basic {token}"
 
 
 def machine(work: Path | None = None) -> str:

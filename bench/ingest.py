@@ -20,7 +20,9 @@ Ingest section there is replaced, the other sections are kept).
 
 from belspo.pleiades.ingest.synthetic import write_delivery
 from collections import Counter
+from common import log
 from common import machine
+from common import prepare_instance
 from common import sha256sum_version
 from common import spread
 from common import verdict
@@ -43,8 +45,6 @@ import tempfile
 import time
 
 
-REPOSITORY = Path(__file__).resolve().parent.parent
-BIN = Path(sys.executable).parent
 SITE_ID = "Plone"
 RESULT = "ingest-bench-result: "  # marks the worker's answer among other output
 PER_DELIVERY = 2
@@ -83,10 +83,6 @@ PHASES = (
 )
 # Phases shown with their number of calls, per product or per package.
 COUNTED = ("catalog", "fsync")
-
-
-def log(message: str) -> None:
-    print(message, file=sys.stderr, flush=True)
 
 
 # The worker: a process that loads Zope once and times the ingest
@@ -298,35 +294,6 @@ def try_drop_caches(probe: Path) -> str:
 
 
 # The orchestration
-
-
-def prepare_instance(path: Path) -> Path:
-    """A new instance with an empty site, its blob directory inside it."""
-    started = time.perf_counter()
-    # Blobs in the instance: on the workdir's filesystem, where the hard link works.
-    environment = {
-        key: value
-        for key, value in os.environ.items()
-        if not key.startswith("PLEIADES_")
-    }
-    result = subprocess.run(
-        [
-            BIN / "pleiades-run",
-            "--profiles-dir",
-            REPOSITORY / "profiles",
-            "--instance",
-            path,
-            "--prepare-only",
-            "--no-demo",
-        ],
-        capture_output=True,
-        text=True,
-        env=environment,
-    )
-    if result.returncode:
-        raise SystemExit(f"pleiades-run failed:\n{result.stdout}{result.stderr}")
-    log(f"  instance {path.name} ready in {time.perf_counter() - started:.0f} s")
-    return path
 
 
 def run_worker(

@@ -29,12 +29,18 @@ stderr, the markdown section to stdout; with ``--output`` it is added to FILE
 """
 
 from belspo.pleiades.downloads.log import DownloadLog
+from common import command
+from common import fill
+from common import log
 from common import machine
+from common import percentile
+from common import prepare_instance
+from common import run
+from common import Server
 from common import spread
 from common import verdict
 from common import write_section
 from ingest import evict
-from ingest import prepare_instance
 from ingest import warm
 from ingest import write_big
 from pathlib import Path
@@ -42,17 +48,14 @@ from threading import Thread
 from urllib.parse import urlsplit
 
 import argparse
-import base64
 import hashlib
 import http.client
-import json
 import multiprocessing
 import os
 import queue
 import re
 import requests
 import shutil
-import signal
 import socket
 import statistics
 import subprocess
@@ -61,9 +64,6 @@ import tempfile
 import time
 
 
-REPOSITORY = Path(__file__).resolve().parent.parent
-BIN = Path(sys.executable).parent
-FILLER = Path(__file__).resolve().parent / "portal_fill.py"
 PAGE_SIZE = 50  # results a search page shows (browser/search.py)
 WARMUP = 5  # requests before each series, not timed
 # A search a visitor would make: a box over central Europe, six years, little cloud.
@@ -85,134 +85,11 @@ GOAL_THROUGHPUT = 0.9  # download throughput over cat's
 GOAL_MEMORY_MB = 10.0  # large download's peak RSS increase over a small one's
 GOAL_SLOW_MS = 50.0  # rise of the search page's p95 under the slow downloads
 GOAL_RANGE_BYTES = 2 * MIB
-START_TIMEOUT = 300
 MB = 1e6
 GIB = 1 << 30
 
 
-def log(message: str) -> None:
-    print(message, file=sys.stderr, flush=True)
-
-
-def environment() -> dict[str, str]:
-    """This environment without PLEIADES_ settings: every path in the instance."""
-    return {k: v for k, v in os.environ.items() if not k.startswith("PLEIADES_")}
-
-
-def command(program: str, instance: Path, *args) -> list:
-    """A console script run on the instance."""
-    return [
-        BIN / program,
-        "--profiles-dir",
-        REPOSITORY / "profiles",
-        "--instance",
-        instance,
-        "--profile",
-        "development",
-        *args,
-    ]
-
-
-def run(arguments: list, what: str) -> subprocess.CompletedProcess:
-    result = subprocess.run(
-        arguments, capture_output=True, text=True, env=environment()
-    )
-    if result.returncode:
-        raise SystemExit(
-            f"{what} failed (exit {result.returncode}):\n{result.stdout}{result.stderr}"
-        )
-    return result
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def percentile(values: list[float], share: float) -> float:
-    """The value under which ``share`` of the values fall (linear interpolation)."""
-    ordered = sorted(values)
-    position = share * (len(ordered) - 1)
-    low = int(position)
-    high = min(low + 1, len(ordered) - 1)
-    return ordered[low] + (ordered[high] - ordered[low]) * (position - low)
-
-
 # The server
-
-
-class Server:
-    """The portal served by ``pleiades-run``, and its process's counters."""
-
-    def __init__(self, instance: Path, log_path: Path):
-        self.instance = instance
-        self.log_path = log_path
-        self.port = free_port()
-        self.process: subprocess.Popen | None = None
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}/Plone"
-
-    @property
-    def password(self) -> str:
-        return (self.instance / "admin-password").read_text().strip()
-
-    def start(self) -> float:
-        """Start serving; the seconds until the portal answered."""
-        started = time.perf_counter()
-        with open(self.log_path, "ab") as output:
-            self.process = subprocess.Popen(
-                command("pleiades-run", self.instance, "--port", str(self.port)),
-                stdout=output,
-                stderr=subprocess.STDOUT,
-                env=environment(),
-            )
-        while time.perf_counter() - started < START_TIMEOUT:
-            if self.process.poll() is not None:
-                raise SystemExit(f"the portal exited:\n{self.log_path.read_text()}")
-            try:
-                if requests.get(self.url, timeout=10).status_code == 200:
-                    return time.perf_counter() - started
-            except requests.ConnectionError:
-                pass
-            time.sleep(0.5)
-        self.stop()
-        raise SystemExit(f"the portal did not answer in {START_TIMEOUT} s")
-
-    def stop(self) -> None:
-        """Stop as Ctrl-C does; kill it if it does not stop."""
-        if self.process is None or self.process.poll() is not None:
-            return
-        self.process.send_signal(signal.SIGINT)
-        try:
-            self.process.wait(60)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait(10)
-
-    def counters(self, name: str) -> dict[str, int]:
-        """Numbers of ``/proc/<pid>/<name>`` (``io``; ``status``, in KiB)."""
-        values = {}
-        text = Path(f"/proc/{self.process.pid}/{name}").read_text()
-        for line in text.splitlines():
-            key, _, rest = line.partition(":")
-            if rest.split() and rest.split()[0].isdigit():
-                values[key] = int(rest.split()[0])
-        return values
-
-    def reset_peak(self) -> bool:
-        """Reset the process's VmHWM to its RSS (``clear_refs`` 5); False if refused."""
-        try:
-            Path(f"/proc/{self.process.pid}/clear_refs").write_text("5")
-        except OSError:
-            return False
-        return True
-
-    def authorization(self) -> str:
-        token = base64.b64encode(f"admin:{self.password}".encode()).decode()
-        return f"Basic {token}"
 
 
 # Pages
@@ -552,23 +429,6 @@ def archive_big(work: Path, instance: Path, gib: float) -> None:
     run(command("pleiades-ingest", instance, "--no-progress", inbox), "pleiades-ingest")
     log(f"  archived by pleiades-ingest in {time.perf_counter() - started:.0f} s")
     shutil.rmtree(inbox, ignore_errors=True)
-
-
-def fill(instance: Path, products: int) -> dict:
-    """The synthetic products, and the ingested one published (portal_fill.py)."""
-    started = time.perf_counter()
-    with subprocess.Popen(
-        [sys.executable, FILLER, instance, "--count", str(products)],
-        stdout=subprocess.PIPE,
-        text=True,
-        env=environment(),
-    ) as process:
-        output = process.stdout.read()
-    if process.returncode:
-        raise SystemExit(f"portal_fill.py failed (exit {process.returncode})")
-    answer = json.loads(output.strip().splitlines()[-1])
-    answer["wall_s"] = time.perf_counter() - started
-    return answer
 
 
 def measure(args, work: Path) -> dict:

@@ -34,7 +34,12 @@ FILE (an older STAC search section there is replaced, the other sections are
 kept).
 """
 
+from common import environment
+from common import fill
+from common import log
 from common import machine
+from common import prepare_instance
+from common import Server
 from common import spread
 from common import verdict
 from common import write_section
@@ -48,7 +53,6 @@ import json
 import os
 import pstats
 import random
-import socket
 import statistics
 import subprocess
 import sys
@@ -56,8 +60,6 @@ import tempfile
 import time
 
 
-REPOSITORY = Path(__file__).resolve().parent.parent
-BIN = Path(sys.executable).parent
 SITE_ID = "Plone"
 RESULT = "stac-bench-result: "  # marks the worker's answers among other output
 SEED = 20261201
@@ -70,18 +72,8 @@ RESULTS = 100
 MAX_CLOUD = 20
 WARM_UP = 5  # queries of other boxes, before the timed ones
 GOAL_MS = 100.0
-START_TIMEOUT = 300
 STOP_TIMEOUT = 60
 CQL2_JSON = {"op": "<=", "args": [{"property": "eo:cloud_cover"}, MAX_CLOUD]}
-
-
-def log(message: str) -> None:
-    print(message, file=sys.stderr, flush=True)
-
-
-def environment() -> dict[str, str]:
-    """This environment without PLEIADES_ settings: every path in the instance."""
-    return {k: v for k, v in os.environ.items() if not k.startswith("PLEIADES_")}
 
 
 # The queries
@@ -284,107 +276,7 @@ class WorkerProcess:
 # The server
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-class Server:
-    """``pleiades-run`` serving the instance on a free port of 127.0.0.1."""
-
-    def __init__(self, instance: Path, log_path: Path):
-        import requests
-
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}/{SITE_ID}/@stac"
-        self.log = open(log_path, "a")  # noqa: SIM115 (closed in stop)
-        started = time.perf_counter()
-        self.process = subprocess.Popen(
-            [
-                BIN / "pleiades-run",
-                "--profiles-dir",
-                REPOSITORY / "profiles",
-                "--instance",
-                instance,
-                "--port",
-                str(self.port),
-                "--no-demo",
-            ],
-            stdout=self.log,
-            stderr=subprocess.STDOUT,
-            env=environment(),
-        )
-        while time.perf_counter() - started < START_TIMEOUT:
-            if self.process.poll() is not None:
-                raise SystemExit(f"pleiades-run exited: see {log_path}")
-            try:
-                if requests.get(self.url, timeout=5).status_code == 200:
-                    log(f"  serving in {time.perf_counter() - started:.0f} s")
-                    return
-            except requests.ConnectionError:
-                pass
-            time.sleep(0.5)
-        self.stop()
-        raise SystemExit(f"pleiades-run not serving after {START_TIMEOUT} s")
-
-    def stop(self) -> None:
-        self.process.terminate()
-        try:
-            self.process.wait(STOP_TIMEOUT)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait()
-        self.log.close()
-
-
 # The orchestration
-
-
-def prepare_instance(path: Path) -> None:
-    started = time.perf_counter()
-    result = subprocess.run(
-        [
-            BIN / "pleiades-run",
-            "--profiles-dir",
-            REPOSITORY / "profiles",
-            "--instance",
-            path,
-            "--prepare-only",
-            "--no-demo",
-        ],
-        capture_output=True,
-        text=True,
-        env=environment(),
-    )
-    if result.returncode:
-        raise SystemExit(f"pleiades-run failed:\n{result.stdout}{result.stderr}")
-    log(f"  instance ready in {time.perf_counter() - started:.0f} s")
-
-
-def fill(instance: Path, products: int) -> dict:
-    """Fill the instance with portal_fill.py; its answer, with the wall time."""
-    started = time.perf_counter()
-    result = subprocess.run(
-        [
-            sys.executable,
-            REPOSITORY / "bench" / "portal_fill.py",
-            instance,
-            "--count",
-            str(products),
-        ],
-        stdout=subprocess.PIPE,
-        text=True,
-        env=environment(),
-    )
-    if result.returncode:
-        raise SystemExit(f"portal_fill.py failed (exit {result.returncode})")
-    answer = json.loads(result.stdout.strip().splitlines()[-1])
-    return {
-        "products": answer["created"],
-        "seconds": answer["seconds"],
-        "wall": time.perf_counter() - started,
-    }
 
 
 def disk_usage(path: Path) -> int:
@@ -405,7 +297,12 @@ def filled_instance(args, work: Path) -> tuple[Path, dict]:
     log("preparing the instance")
     prepare_instance(instance)
     log(f"filling it with {args.products} products")
-    found = fill(instance, args.products)
+    answer = fill(instance, args.products)
+    found = {
+        "products": answer["created"],
+        "seconds": answer["seconds"],
+        "wall": answer["wall_s"],
+    }
     found["load"] = os.getloadavg()[2]
     found["bytes"] = disk_usage(instance / "var")
     record.write_text(json.dumps(found))
@@ -444,8 +341,9 @@ def run_queries(instance: Path, work: Path, args) -> list[dict]:
     server = Server(instance, work / "server.log")
     runner = None
     try:
+        log(f"  serving in {server.start():.0f} s")
         runner = WorkerProcess(instance, args.cprofile)
-        url = f"{server.url}/search"
+        url = f"{server.url}/@stac/search"
         runs = []
         with requests.Session() as session:
             for number, query in enumerate(warm_up + timed):
