@@ -19,6 +19,17 @@ PLATFORMS = {"PHR1A": "pleiades-1a", "SPOT6": "spot-6", "SPOT7": "spot-7"}
 # (cql2-text, cql2-json, which conftest products match; p1 is left out by "id").
 CASES = [
     (
+        # The catalog reads a maximum of 0 as none: the search must not.
+        "eo:cloud_cover <= 0",
+        {"op": "<=", "args": [{"property": "eo:cloud_cover"}, 0]},
+        lambda p: p["cloud_cover"] <= 0,
+    ),
+    (
+        "eo:cloud_cover = 0",
+        {"op": "=", "args": [{"property": "eo:cloud_cover"}, 0]},
+        lambda p: p["cloud_cover"] == 0,
+    ),
+    (
         "eo:cloud_cover < 20",
         {"op": "<", "args": [{"property": "eo:cloud_cover"}, 20]},
         lambda p: p["cloud_cover"] < 20,

@@ -37,6 +37,16 @@ def test_bbox_across_the_antimeridian_finds_nothing_in_europe(stac_url, method):
     assert ids(search(stac_url, method, bbox=bbox)) == []
 
 
+@pytest.mark.parametrize(
+    "bbox", [[-180, -90, 180, 90], [-179, -89, 179, 89], [-11, 0, 170, 80]]
+)
+def test_a_bbox_wider_than_half_the_world_finds_everything_in_it(
+    stac_url, method, bbox
+):
+    value = ",".join(map(str, bbox)) if method == "GET" else bbox
+    assert len(ids(search(stac_url, method, bbox=value, limit=100))) == COUNT + 1
+
+
 def test_intersects(stac_url, method):
     point = {"type": "Point", "coordinates": [4.1, 50.1]}  # p1 and product 20
     value = point if method == "POST" else __import__("json").dumps(point)

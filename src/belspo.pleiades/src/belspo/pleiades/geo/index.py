@@ -39,8 +39,6 @@ from Products.PluginIndexes.interfaces import ITransposeQuery
 from Products.PluginIndexes.util import safe_callable
 from Products.ZCatalog.query import IndexQuery
 from shapely.geometry import mapping
-from shapely.geometry import MultiPolygon
-from shapely.geometry import Polygon
 from zope.component import adapter
 from zope.interface import implementer
 
@@ -121,10 +119,11 @@ def bbox_geometry(bbox: Sequence) -> shapely.Geometry:
 
 
 def _shapely_geometry(value: shapely.Geometry) -> shapely.Geometry:
+    """A shapely geometry taken as it lies on the plane of longitudes and
+    latitudes: a polygon wider than 180° covers that width (only GeoJSON is read
+    as crossing the antimeridian)."""
     if value.is_empty:
         raise ValueError("the query geometry is empty")
-    if isinstance(value, Polygon | MultiPolygon):
-        return parse_footprint(mapping(value)).geometry
     if not value.is_valid:
         raise ValueError(f"the query geometry is invalid: {value.wkt[:80]}")
     west, south, east, north = value.bounds

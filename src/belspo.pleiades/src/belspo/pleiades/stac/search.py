@@ -21,6 +21,7 @@ from datetime import timedelta
 from datetime import UTC
 
 import json
+import math
 import numbers
 import re
 import shapely
@@ -179,6 +180,9 @@ def as_catalog_date(moment: datetime) -> DateTime:
     return DateTime(moment)
 
 
+ABOVE_ZERO = math.nextafter(0.0, 1.0)
+
+
 @dataclass
 class Search:
     """Constraints on products, turned into a catalog query and checks."""
@@ -213,6 +217,10 @@ class Search:
         if old_high is not None and (high is None or old_high < high):
             high = old_high
         self._ranges[index] = (low, high)
+        if high == 0 and isinstance(high, int | float):
+            # The catalog reads a maximum of 0 as no maximum (``if hi:``): ask
+            # for the smallest number above it, which no DIMAP decimal is below.
+            high = ABOVE_ZERO
         if low is not None and high is not None:
             self.query[index] = {"query": [low, high], "range": "min:max"}
         elif low is not None:
