@@ -31,12 +31,12 @@ from belspo.pleiades.preservation.verify import sha256_file
 from common import command
 from common import log
 from common import machine
+from common import measure_and_report
 from common import prepare_instance
 from common import run
 from common import sha256sum_version
 from common import spread
 from common import verdict
-from common import write_section
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
@@ -49,7 +49,6 @@ import shutil
 import statistics
 import subprocess
 import sys
-import tempfile
 import time
 
 
@@ -433,17 +432,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.products < 1 or args.repeat < 1:
         parser.error("--products and --repeat must be positive")
-    if args.workdir:
-        args.workdir.mkdir(parents=True, exist_ok=True)
-    started = time.perf_counter()
-    with tempfile.TemporaryDirectory(prefix="backup-bench-", dir=args.workdir) as work:
-        results = measure(args, Path(work))
-    text = report(args, results)
-    print(text)
-    log(f"benchmark done in {time.perf_counter() - started:.0f} s")
-    if args.output:
-        write_section(args.output, text)
-    return 0
+    return measure_and_report(args, "backup", measure, report)
 
 
 if __name__ == "__main__":

@@ -16,6 +16,7 @@ import socket
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 
 
@@ -34,8 +35,8 @@ def environment() -> dict[str, str]:
     return {k: v for k, v in os.environ.items() if not k.startswith("PLEIADES_")}
 
 
-def command(program: str, instance: Path, *args) -> list:
-    """A console script run on an instance of the development profile."""
+def command(program: str, instance: Path, *args, profile="development") -> list:
+    """A console script run on an instance, with a deployment profile."""
     return [
         BIN / program,
         "--profiles-dir",
@@ -43,15 +44,21 @@ def command(program: str, instance: Path, *args) -> list:
         "--instance",
         instance,
         "--profile",
-        "development",
+        profile,
         *args,
     ]
 
 
-def run(arguments: list, what: str) -> subprocess.CompletedProcess:
-    """Run a command to its end; stop the benchmark with its output if it fails."""
+def run(
+    arguments: list, what: str, settings: dict | None = None
+) -> subprocess.CompletedProcess:
+    """Run a command to its end, with these PLEIADES_ settings; stop the
+    benchmark with its output if it fails."""
     result = subprocess.run(
-        arguments, capture_output=True, text=True, env=environment()
+        arguments,
+        capture_output=True,
+        text=True,
+        env={**environment(), **(settings or {})},
     )
     if result.returncode:
         raise SystemExit(
@@ -60,10 +67,16 @@ def run(arguments: list, what: str) -> subprocess.CompletedProcess:
     return result
 
 
-def prepare_instance(path: Path) -> Path:
-    """A new instance with an empty site, its blob directory inside it."""
+def prepare_instance(
+    path: Path, profile: str = "development", settings: dict | None = None
+) -> Path:
+    """A new instance with an empty site (by default its blob directory inside it)."""
     started = time.perf_counter()
-    run(command("pleiades-run", path, "--prepare-only", "--no-demo"), "pleiades-run")
+    run(
+        command("pleiades-run", path, "--prepare-only", "--no-demo", profile=profile),
+        "pleiades-run",
+        settings,
+    )
     log(f"  instance {path.name} ready in {time.perf_counter() - started:.0f} s")
     return path
 
@@ -105,9 +118,17 @@ class Server:
     """The portal served by ``pleiades-run`` on a free port of 127.0.0.1, and its
     process's counters."""
 
-    def __init__(self, instance: Path, log_path: Path):
+    def __init__(
+        self,
+        instance: Path,
+        log_path: Path,
+        profile: str = "development",
+        settings: dict | None = None,
+    ):
         self.instance = instance
         self.log_path = log_path
+        self.profile = profile
+        self.settings = settings or {}  # PLEIADES_ settings
         self.port = free_port()
         self.process: subprocess.Popen | None = None
 
@@ -126,10 +147,16 @@ class Server:
         started = time.perf_counter()
         with open(self.log_path, "ab") as output:
             self.process = subprocess.Popen(
-                command("pleiades-run", self.instance, "--port", str(self.port)),
+                command(
+                    "pleiades-run",
+                    self.instance,
+                    "--port",
+                    str(self.port),
+                    profile=self.profile,
+                ),
                 stdout=output,
                 stderr=subprocess.STDOUT,
-                env=environment(),
+                env={**environment(), **self.settings},
             )
         while time.perf_counter() - started < START_TIMEOUT:
             if self.process.poll() is not None:
@@ -225,3 +252,23 @@ def write_section(path: Path, text: str) -> None:
     end = old.find("\n## ", start + 1)
     rest = old[end:] if end != -1 else ""
     path.write_text(old[: start + 1] + text + rest)
+
+
+def measure_and_report(args, name: str, measure, report) -> int:
+    """Measure in a temporary folder (in ``args.workdir`` if given), print the
+    markdown section and add it to ``args.output`` if given.
+
+    :param measure: ``measure(args, work) -> results``.
+    :param report: ``report(args, results) -> markdown``.
+    """
+    if args.workdir:
+        args.workdir.mkdir(parents=True, exist_ok=True)
+    started = time.perf_counter()
+    with tempfile.TemporaryDirectory(prefix=f"{name}-bench-", dir=args.workdir) as work:
+        results = measure(args, Path(work))
+    text = report(args, results)
+    print(text)
+    log(f"benchmark done in {time.perf_counter() - started:.0f} s")
+    if args.output:
+        write_section(args.output, text)
+    return 0

@@ -22,11 +22,11 @@ from belspo.pleiades.ingest.synthetic import write_delivery
 from collections import Counter
 from common import log
 from common import machine
+from common import measure_and_report
 from common import prepare_instance
 from common import sha256sum_version
 from common import spread
 from common import verdict
-from common import write_section
 from pathlib import Path
 
 import argparse
@@ -41,7 +41,6 @@ import shutil
 import statistics
 import subprocess
 import sys
-import tempfile
 import time
 
 
@@ -660,15 +659,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.products < 1 or args.repeat < 1 or args.big_gib <= 0:
         parser.error("--products, --repeat and --big-gib must be positive")
-    if args.workdir:
-        args.workdir.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(prefix="ingest-bench-", dir=args.workdir) as work:
-        results = measure(args, Path(work))
-    text = report(args, results)
-    print(text)
-    if args.output:
-        write_section(args.output, text)
-    return 0
+    return measure_and_report(args, "ingest", measure, report)
 
 
 if __name__ == "__main__":

@@ -1,4 +1,4 @@
-"""Benchmark the footprint index against a brute-force shapely scan.
+"""Benchmark the footprint index against a brute-force shapely scan and PostGIS.
 
 Builds N synthetic Pleiades scenes over Europe, catalogues them in a catalog of a
 ``FootprintIndex``, a day-resolution ``DateIndex`` and a ``FieldIndex`` of cloud
@@ -7,12 +7,24 @@ degree box, acquired within one year, cloud cover at most 20 %, newest first,
 100 results. Warm: the filled catalog in memory. Cold: the catalog committed to
 a RelStorage SQLite database, reopened with empty caches, first query.
 
+The peer: the same scenes in PostGIS, on the PostgreSQL server of 127.0.0.1:5432
+(``bench/peers.py``: as ``postgres``, trust authentication; Debian's
+``postgresql-<major>-postgis-3`` installed with apt-get the first time, when the
+server has no PostGIS). The run makes a database ``pleiades_bench_postgis``,
+loads a table with COPY, indexes it (GiST on the footprint, B-tree on the
+acquisition time and on the cloud cover), vacuums and analyses it, times the
+same queries through psycopg2 (warm, and first after reconnecting), checks them
+against the catalog's, and drops the database.
+
 Usage: ``.venv/bin/python bench/spatial.py [--sizes 100000 1000000] [--repeat N]
-[--output FILE]``. Progress goes to stderr, the markdown table to stdout.
+[--no-postgis] [--output FILE]``. Progress goes to stderr, the markdown table to
+stdout.
 """
 
 from belspo.pleiades.geo.index import FootprintIndex
 from common import machine
+from common import spread
+from common import verdict
 from datetime import datetime
 from datetime import timedelta
 from datetime import UTC
@@ -28,7 +40,9 @@ from ZODB.DB import DB
 
 import argparse
 import gc
+import io
 import numpy
+import peers
 import shapely
 import statistics
 import sys
@@ -45,6 +59,20 @@ KM_PER_DEGREE_LON_EQUATOR = 111.32
 BOX_DEGREES = 1.0
 RESULTS = 100
 MAX_CLOUD = 20
+POSTGIS_GOAL = 2.0  # the index's median at most twice PostGIS's
+POSTGIS_DATABASE = "pleiades_bench_postgis"
+COPY_ROWS = 100_000  # rows per COPY
+# The catalog query in SQL: the && is the GiST index's test, ST_Intersects the
+# exact one (PostGIS adds the first to the second anyway).
+POSTGIS_QUERY = """
+SELECT id FROM footprints
+WHERE geom && ST_MakeEnvelope(%(west)s, %(south)s, %(east)s, %(north)s, 4326)
+  AND ST_Intersects(
+    geom, ST_MakeEnvelope(%(west)s, %(south)s, %(east)s, %(north)s, 4326))
+  AND acquired >= %(first)s AND acquired < %(after)s
+  AND cloud_cover <= %(cloud)s
+ORDER BY acquired DESC
+"""
 
 
 def log(message: str) -> None:
@@ -184,6 +212,90 @@ class BruteForce:
         return found[newest]
 
 
+class PostGIS:
+    """The same footprints in a PostGIS table, the same query in SQL (psycopg2)."""
+
+    def __init__(self, database: str = POSTGIS_DATABASE):
+        self.database = database
+        self.connection = None
+
+    def load(self, data: dict) -> float:
+        """A fresh database of the footprints (COPY), indexed and analysed: seconds."""
+        started = time.perf_counter()
+        peers.ensure_postgis()
+        peers.create_database(self.database)
+        connection = peers.connect(self.database)
+        with connection, connection.cursor() as sql:
+            sql.execute(
+                "CREATE TABLE footprints (id integer NOT NULL, "
+                "geom geometry(Polygon, 4326) NOT NULL, "
+                "acquired timestamptz NOT NULL, cloud_cover double precision NOT NULL)"
+            )
+            n = len(data["seconds"])
+            for start in range(0, n, COPY_ROWS):
+                rows = copy_rows(data, start, min(n, start + COPY_ROWS))
+                sql.copy_expert("COPY footprints FROM STDIN", rows)
+                log(f"  copied {min(n, start + COPY_ROWS):>9,} / {n:,} rows")
+            # The indexes after the rows: one build each, as for any bulk load.
+            sql.execute("ALTER TABLE footprints ADD PRIMARY KEY (id)")
+            sql.execute("CREATE INDEX ON footprints USING gist (geom)")
+            sql.execute("CREATE INDEX ON footprints (acquired)")
+            sql.execute("CREATE INDEX ON footprints (cloud_cover)")
+        connection.autocommit = True
+        with connection.cursor() as sql:
+            # The state autovacuum would leave: statistics, visibility map.
+            sql.execute("VACUUM (ANALYZE) footprints")
+        connection.close()
+        return time.perf_counter() - started
+
+    def reconnect(self) -> None:
+        """A new connection: a new server process, with empty caches of its own."""
+        if self.connection is not None:
+            self.connection.close()
+        self.connection = peers.connect(self.database, autocommit=True)
+
+    def search(self, box, first, last, limit: int | None = RESULTS) -> list[int]:
+        """The timed path: one SELECT, the ids of its rows."""
+        west, south, east, north = box
+        with self.connection.cursor() as sql:
+            sql.execute(
+                POSTGIS_QUERY + ("" if limit is None else f" LIMIT {limit}"),
+                {
+                    "west": west,
+                    "south": south,
+                    "east": east,
+                    "north": north,
+                    "first": first,
+                    # Day resolution, as the DateIndex: the whole last day.
+                    "after": last + timedelta(days=1),
+                    "cloud": MAX_CLOUD,
+                },
+            )
+            return [row[0] for row in sql.fetchall()]
+
+    def close(self) -> None:
+        if self.connection is not None:
+            self.connection.close()
+            self.connection = None
+        peers.drop_database(self.database)
+
+
+def copy_rows(data: dict, start: int, end: int) -> io.StringIO:
+    """Rows start to end - 1 as COPY text: id, EWKB hex, UTC time, cloud cover."""
+    geometries = shapely.set_srid(shapely.polygons(data["corners"][start:end]), 4326)
+    wkb = shapely.to_wkb(geometries, hex=True, include_srid=True)
+    moments = numpy.datetime64(START.replace(tzinfo=None), "s") + data["seconds"][
+        start:end
+    ].astype("timedelta64[s]")
+    times = moments.astype(str)
+    cloud = data["cloud"][start:end].tolist()
+    text = "".join(
+        f"{start + i}\t{wkb[i]}\t{times[i]}+00\t{cloud[i]!r}\n"
+        for i in range(end - start)
+    )
+    return io.StringIO(text)
+
+
 def check(catalog, brute, dates, box, first, last, rids) -> None:
     """Both give the same matches, and the same days among the first 100."""
     query = catalog_query(box, first, last)
@@ -253,7 +365,31 @@ def footprint_alone(catalog: ZCatalog, box) -> int:
     return len(catalog.searchResults(footprint=box))
 
 
-def measure(n: int, repeat: int, cold_runs: int, seed: int) -> dict:
+def same_page(found: list[int], expected: list[int], keys: numpy.ndarray) -> bool:
+    """The same days, and the same scenes on every day but the one a full page cuts."""
+    days = sorted(keys[found].tolist(), reverse=True)
+    if days != sorted(keys[expected].tolist(), reverse=True):
+        return False
+    cut = days[-1] if len(found) == RESULTS else None
+    return {i for i in found if keys[i] != cut} == {
+        i for i in expected if keys[i] != cut
+    }
+
+
+def check_postgis(postgis, catalog, brute, dates, box, first, last, rids, ids) -> None:
+    """PostGIS finds the brute force's matches, and the catalog's page, newest first."""
+    first_key, last_key = dates._convert(first), dates._convert(last)
+    hits = shapely.intersects(shapely.box(*box), brute.geometries)
+    hits &= (brute.keys >= first_key) & (brute.keys <= last_key)
+    hits &= brute.cloud <= MAX_CLOUD
+    everything = postgis.search(box, first, last, limit=None)
+    assert sorted(everything) == numpy.flatnonzero(hits).tolist(), box
+    page = [int(catalog.getpath(rid)) for rid in rids]
+    assert same_page(ids, page, brute.keys), box
+    assert numpy.all(numpy.diff(brute.keys[ids]) <= 0), box
+
+
+def measure(n: int, repeat: int, cold_runs: int, seed: int, postgis: bool) -> dict:
     log(f"{n:,} footprints")
     rng = numpy.random.default_rng(seed)
     data = scenes(n, rng)
@@ -265,20 +401,50 @@ def measure(n: int, repeat: int, cold_runs: int, seed: int) -> dict:
     brute = BruteForce(data, day_keys(dates, data["seconds"]))
     runs = queries(repeat + cold_runs, rng)
     times = {"warm": [], "scan": [], "alone": [], "alone scan": []}
-    search(catalog, *runs[0])  # load the code paths once
-    for box, first, last in runs[:repeat]:
-        elapsed, rids = timed(search, catalog, box, first, last)
-        times["warm"].append(elapsed)
-        keys = dates._convert(first), dates._convert(last)
-        times["scan"].append(timed(brute.search, box, *keys)[0])
-        elapsed, count = timed(footprint_alone, catalog, box)
-        times["alone"].append(elapsed)
-        elapsed, hits = timed(shapely.intersects, shapely.box(*box), brute.geometries)
-        times["alone scan"].append(elapsed)
-        assert count == hits.sum()
-        check(catalog, brute, dates, box, first, last, rids)
-    medians = {name: statistics.median(values) for name, values in times.items()}
-    log("  medians: " + ", ".join(f"{k} {v:.1f} ms" for k, v in medians.items()))
+    peer = PostGIS() if postgis else None
+    try:
+        if peer:
+            log("  loading PostGIS")
+            times["postgis load"] = peer.load(data)
+            log(f"  loaded in {times['postgis load']:.0f} s")
+            times.update({"postgis": [], "postgis cold": []})
+            peer.reconnect()
+            peer.search(*runs[0])  # as the catalog's: load the code paths once
+        search(catalog, *runs[0])  # load the code paths once
+        for box, first, last in runs[:repeat]:
+            elapsed, rids = timed(search, catalog, box, first, last)
+            times["warm"].append(elapsed)
+            keys = dates._convert(first), dates._convert(last)
+            times["scan"].append(timed(brute.search, box, *keys)[0])
+            elapsed, count = timed(footprint_alone, catalog, box)
+            times["alone"].append(elapsed)
+            elapsed, hits = timed(
+                shapely.intersects, shapely.box(*box), brute.geometries
+            )
+            times["alone scan"].append(elapsed)
+            assert count == hits.sum()
+            check(catalog, brute, dates, box, first, last, rids)
+            if peer:
+                elapsed, ids = timed(peer.search, box, first, last)
+                times["postgis"].append(elapsed)
+                check_postgis(peer, catalog, brute, dates, box, first, last, rids, ids)
+        medians = {
+            name: statistics.median(values)
+            for name, values in times.items()
+            if isinstance(values, list) and values
+        }
+        log("  medians: " + ", ".join(f"{k} {v:.1f} ms" for k, v in medians.items()))
+        if peer:
+            for box, first, last in runs[repeat:]:
+                peer.reconnect()
+                times["postgis cold"].append(timed(peer.search, box, first, last)[0])
+            cold_text = ", ".join(f"{t:.0f}" for t in times["postgis cold"])
+            log(f"  postgis after reconnecting: {cold_text} ms")
+            times["postgis versions"] = peers.versions(peer.database)
+            times["postgis settings"] = peers.settings()
+    finally:
+        if peer:
+            peer.close()
     with tempfile.TemporaryDirectory() as directory:
         times.update(cold(catalog, directory, runs[repeat:]))
     for name in ("cold", "cold alone"):
@@ -294,12 +460,20 @@ def _first_and_max(times: list[float]) -> str:
 
 
 def table(results: list[dict], repeat: int) -> str:
+    peer = all("postgis" in r for r in results)
     lines = [
         "| footprints | warm median (ms) | warm min (ms) | warm max (ms) "
         "| brute force median (ms) | speed-up | footprint alone, index / brute "
         "force (ms) | cold first query (ms) | cold, footprint alone (ms) "
-        "| fill (s) |",
-        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "| fill (s) |"
+        + (
+            " PostGIS median (ms) | index / PostGIS | PostGIS first query after "
+            "reconnecting (ms) | PostGIS load (s) |"
+            if peer
+            else ""
+        ),
+        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+        + ("---:|---:|---:|---:|" if peer else ""),
     ]
     for r in results:
         warm = statistics.median(r["warm"])
@@ -309,11 +483,17 @@ def table(results: list[dict], repeat: int) -> str:
         cold_text, cold_alone = (
             _first_and_max(r[name]) for name in ("cold", "cold alone")
         )
-        lines.append(
+        line = (
             f"| {r['n']:,} | {warm:.1f} | {min(r['warm']):.1f} | {max(r['warm']):.1f} "
             f"| {scan:.1f} | {scan / warm:.1f}x | {alone:.1f} / {alone_scan:.1f} "
             f"| {cold_text} | {cold_alone} | {r['fill']:.0f} |"
         )
+        if peer:
+            line += (
+                f" {spread(r['postgis'], '')} | {postgis_ratio(r):.2f} "
+                f"| {_first_and_max(r['postgis cold'])} | {r['postgis load']:.0f} |"
+            )
+        lines.append(line)
     lines += [
         "",
         "Query: footprint intersects a random 1 x 1 degree box over Europe, "
@@ -326,7 +506,42 @@ def table(results: list[dict], repeat: int) -> str:
         "RelStorage caches and no query plan; the SQLite file is in the OS page "
         "cache. Fill: cataloguing every scene through catalogObject.",
     ]
+    if peer:
+        sizes = ", ".join(
+            f"{verdict(postgis_ratio(r) <= POSTGIS_GOAL)} at {r['n']:,} "
+            f"({postgis_ratio(r):.2f})"
+            for r in results
+        )
+        lines += [
+            "",
+            f"Goal: within {POSTGIS_GOAL:.0f}x of PostGIS (warm median of the "
+            f"index over PostGIS's): {sizes}.",
+            "",
+            "PostGIS: the same footprints (same seed), with their acquisition time "
+            "and cloud cover, in a table of a database made for the run on the "
+            f"local server ({results[0]['postgis versions']}; "
+            f"{results[0]['postgis settings']}): `geometry(Polygon, 4326)`, "
+            "loaded with COPY (EWKB), then a primary key, a GiST index on the "
+            "geometry, B-tree indexes on the acquisition time and on the cloud "
+            "cover, and `VACUUM (ANALYZE)`. The same queries, timed from Python "
+            "with psycopg2 (one connection, autocommit, parameters bound on the "
+            "client) until the 100 ids are fetched: `geom && ST_MakeEnvelope(…) "
+            "AND ST_Intersects(geom, ST_MakeEnvelope(…))`, the acquisition time "
+            "from the first day to the end of the last (the day resolution of "
+            f"the DateIndex), `cloud_cover <= {MAX_CLOUD}`, `ORDER BY acquired "
+            f"DESC LIMIT {RESULTS}`. Each answer is checked: all its matches "
+            "(the same query without the limit) are the brute force's, and its "
+            "100 are the catalog's, the same scenes on the same days (the "
+            "catalog orders days only). First query after reconnecting: a new "
+            "connection (a new server process with empty caches of its own) for "
+            "each of the cold runs' queries; the server's shared buffers and the "
+            "OS page cache are warm. Load: COPY, indexes and VACUUM ANALYZE.",
+        ]
     return "\n".join(lines) + "\n"
+
+
+def postgis_ratio(result: dict) -> float:
+    return statistics.median(result["warm"]) / statistics.median(result["postgis"])
 
 
 HEADER = """# Benchmarks
@@ -340,7 +555,7 @@ Machine: {machine}.
 
 Goals: the spatial + date + cloud query returning up to 100 products, median under
 50 ms at 100 000 footprints and under 200 ms at 1 000 000; the first query after a
-restart under 2 s at 1 000 000.
+restart under 2 s at 1 000 000; within 2x of PostGIS on the same data.
 
 """
 
@@ -351,9 +566,15 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--repeat", type=int, default=20)
     parser.add_argument("--cold", type=int, default=3, help="cold reopenings")
     parser.add_argument("--seed", type=int, default=20260101)
+    parser.add_argument(
+        "--no-postgis", action="store_true", help="leave the PostGIS baseline out"
+    )
     parser.add_argument("--output", type=Path)
     args = parser.parse_args(argv)
-    results = [measure(n, args.repeat, args.cold, args.seed) for n in args.sizes]
+    results = [
+        measure(n, args.repeat, args.cold, args.seed, not args.no_postgis)
+        for n in args.sizes
+    ]
     text = table(results, args.repeat)
     print(text)
     if args.output:
