@@ -51,6 +51,7 @@ import argparse
 import cProfile
 import json
 import os
+import pgstac
 import pstats
 import random
 import statistics
@@ -382,6 +383,12 @@ def run_queries(instance: Path, work: Path, args) -> list[dict]:
                     f"catalog {answer['direct_ms']:.1f} ms; {len(get_ids)} items"
                     + ("" if all(run["correct"].values()) else f" {run['correct']}")
                 )
+        items = work / "items.jsonl"
+        if args.peer and not items.exists():
+            log("exporting the portal's items for pgstac")
+            partial = work / "items.jsonl.part"
+            pgstac.export_items(f"{server.url}/@stac", partial)
+            partial.rename(items)
     finally:
         if runner:
             runner.close()
@@ -392,12 +399,38 @@ def run_queries(instance: Path, work: Path, args) -> list[dict]:
 def measure(args, work: Path) -> dict:
     instance, filled = filled_instance(args, work)
     runs = run_queries(instance, work, args)
-    return {
+    results = {
         "machine": machine(work),
         "fill": filled,
         "runs": runs,
         "load": [run["load"] for run in runs],
     }
+    if args.peer:
+        results["peer"] = measure_peer(args, work, runs)
+    return results
+
+
+def measure_peer(args, work: Path, runs: list[dict]) -> dict:
+    """The same queries, warm-up included, to stac-fastapi-pgstac serving the
+    portal's items; each answer checked against the catalog's."""
+    rng = random.Random(SEED)
+    warm_up, timed = queries(WARM_UP, rng), queries(args.queries, rng)
+    about = {}
+    answers = pgstac.measure_pgstac(
+        work / "items.jsonl",
+        timed,
+        get_params,
+        post_body,
+        warm_up=warm_up,
+        about=about,
+    )
+    for answer, run in zip(answers, runs, strict=True):
+        answer["direct_ms"] = run["direct_ms"]
+        answer["portal"] = {"get": run["get_ms"], "post": run["post_ms"]}
+        answer["correct"] = {
+            key: answer[key] == run["expected"] for key in ("get", "post")
+        }
+    return {"runs": answers, "about": about, "load": os.getloadavg()[2]}
 
 
 # The report
@@ -447,10 +480,52 @@ def p95_of(runs: list[dict], key: str) -> float:
     return p95([r[f"{key}_ms"] for r in runs])
 
 
+PEER_ROWS = (
+    ("get", "stac-fastapi-pgstac: GET `/search`, the same query, HTTP"),
+    ("post", "stac-fastapi-pgstac: POST `/search`, the same query, HTTP"),
+)
+
+
+def peer_lines(peer: dict) -> tuple[list[str], list[str], str]:
+    """The peer's rows, its goal lines and its method."""
+    runs, about = peer["runs"], peer["about"]
+    rows = [row(label, runs, key, None) for key, label in PEER_ROWS]
+    goals = []
+    for key in ("get", "post"):
+        ratios = [r["portal"][key] / r[f"{key}_ms"] for r in runs]
+        portal = statistics.median(r["portal"][key] for r in runs)
+        goals.append(
+            f"Goal: at least as fast as stac-fastapi-pgstac, {key.upper()}: "
+            f"{verdict(statistics.median(ratios) <= 1)} (portal {portal:.1f} ms, "
+            f"pgstac {median_ms(runs, key):.1f} ms; the portal's time over "
+            f"pgstac's, per query: {spread(ratios, '', 2)})."
+        )
+    load = about["load"]
+    encodings = sorted({r["encoding"] for r in runs})
+    method = (
+        f" The peer: {about['versions']} ({about['settings']}), installed by the "
+        "benchmark in `.venv-peers` (`bench/peers-constraints.txt`) and run with "
+        "uvicorn on 127.0.0.1 against a new database on the same PostgreSQL "
+        "(`bench/pgstac.py`); the portal's items, exported from its `@stac/search` "
+        f"as JSON lines, were loaded with `pypgstac load` ({load['items']:,} items "
+        f"in {load['collections']} collections, {load['seconds']:.0f} s), with "
+        "`eo:cloud_cover` a queryable with an index, then ANALYZE. The same "
+        "queries, warm-up included, with the same client, after the portal's; "
+        "the portal's order asked for (`sortby` datetime descending, then id); "
+        f"its bodies came {', '.join(encodings)} (it compresses, the portal does "
+        "not). Its GET validates the CQL2 text of every request with `cql2` "
+        "(stac-fastapi-pgstac's own code), its POST does not."
+    )
+    return rows, goals, method
+
+
 def report(args, results: dict, before: dict | None) -> str:
     runs, filled = results["runs"], results["fill"]
     medians = [median_ms(runs, key) for key in ("get", "post")]
     ok = max(medians) < GOAL_MS
+    peer_rows, peer_goals, peer_method = [], [], ""
+    if "peer" in results:
+        peer_rows, peer_goals, peer_method = peer_lines(results["peer"])
     matches = [len(r["expected"]) for r in runs]
     fill_rate = filled["products"] / filled["seconds"]
     header = (
@@ -474,9 +549,11 @@ def report(args, results: dict, before: dict | None) -> str:
         header,
         rule,
         *(row(label, runs, key, before and before["runs"]) for key, label in ROWS),
+        *peer_rows,
         "",
         f"Goal: median under {GOAL_MS:.0f} ms for GET and POST: {verdict(ok)} "
         f"(GET {medians[0]:.1f} ms, POST {medians[1]:.1f} ms).",
+        *(line for goal in peer_goals for line in ("", goal)),
         "",
         f"Method: an instance prepared with `pleiades-run --prepare-only "
         "--no-demo` (development profile: RelStorage on SQLite, history-free, "
@@ -513,7 +590,7 @@ def report(args, results: dict, before: dict | None) -> str:
         f"{statistics.median(matches):.0f} products in the median "
         f"({min(matches)}–{max(matches)}). Load average (1 minute) while the "
         f"queries ran: {spread(results['load'], '', 1)}, on "
-        f"{os.cpu_count()} cores shared with other work.",
+        f"{os.cpu_count()} cores shared with other work." + peer_method,
     ]
     if before is not None:
         lines[-1] += (
@@ -551,6 +628,12 @@ def main(argv: list[str] | None = None) -> int:
         "--before",
         type=Path,
         help="a run saved with --save (before a change), shown beside this one",
+    )
+    parser.add_argument(
+        "--no-peer",
+        dest="peer",
+        action="store_false",
+        help="do not measure stac-fastapi-pgstac beside the portal",
     )
     parser.add_argument("--output", type=Path, help="a markdown file to add to")
     args = parser.parse_args(argv)

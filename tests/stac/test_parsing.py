@@ -93,6 +93,24 @@ def test_indexed_conjuncts_go_to_the_catalog():
     assert search.exact  # nothing left to check on the brains
 
 
+def test_a_cql2_json_filter_sent_again_is_the_same_and_a_bad_one_always_fails():
+    tree = {"op": "<=", "args": [{"property": "eo:cloud_cover"}, 20]}
+    first = filters.parse(tree, "cql2-json", "cql2-text")
+    first["args"][1] = 99  # what a caller does with its copy stays there
+    assert filters.parse(tree, "cql2-json", "cql2-text") == tree
+    bad = {"op": "<=", "args": [{"property": "eo:cloud_cover"}]}
+    for _ in range(2):
+        with pytest.raises(SearchError, match="invalid cql2-json filter"):
+            filters.parse(bad, "cql2-json", "cql2-text")
+
+
+def test_a_maximum_of_zero_is_a_maximum():
+    search = Search()
+    filters.apply(filters.parse("eo:cloud_cover <= 0", None, "cql2-text"), search)
+    high = search.query["cloud_cover"]["query"]
+    assert high > 0 and high < 1e-300  # the catalog reads 0 as no maximum
+
+
 def test_an_unknown_platform_matches_nothing():
     search = Search()
     filters.apply(filters.parse("platform = 'landsat-8'", None, "cql2-text"), search)
