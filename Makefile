@@ -74,6 +74,8 @@ bench: install ## Run the benchmarks and write docs/benchmarks.md (BENCH_SIZES=.
 	$(BIN)/python bench/ingest.py --output docs/benchmarks.md
 	$(BIN)/python bench/backup.py --output docs/benchmarks.md
 	$(BIN)/python bench/stac.py --output docs/benchmarks.md
+	$(BIN)/python bench/portal.py --output docs/benchmarks.md
+	$(BIN)/python bench/load.py --output docs/benchmarks.md
 
 BACKUP_INSTANCE ?= backup-instance
 BACKUP_PROFILE ?= backup

@@ -25,6 +25,7 @@ from belspo.pleiades.geo.index import FootprintIndex
 from common import machine
 from common import spread
 from common import verdict
+from common import write_section
 from datetime import datetime
 from datetime import timedelta
 from datetime import UTC
@@ -544,18 +545,13 @@ def postgis_ratio(result: dict) -> float:
     return statistics.median(result["warm"]) / statistics.median(result["postgis"])
 
 
-HEADER = """# Benchmarks
-
-Written by `make bench`; run it again after a change to the search path. Numbers
-from another machine are not comparable.
-
-Machine: {machine}.
-
-## Spatial search
+SECTION = """## Spatial search
 
 Goals: the spatial + date + cloud query returning up to 100 products, median under
 50 ms at 100 000 footprints and under 200 ms at 1 000 000; the first query after a
 restart under 2 s at 1 000 000; within 2x of PostGIS on the same data.
+
+Machine: {machine}.
 
 """
 
@@ -575,11 +571,10 @@ def main(argv: list[str] | None = None) -> None:
         measure(n, args.repeat, args.cold, args.seed, not args.no_postgis)
         for n in args.sizes
     ]
-    text = table(results, args.repeat)
+    text = SECTION.format(machine=machine()) + table(results, args.repeat)
     print(text)
     if args.output:
-        args.output.parent.mkdir(parents=True, exist_ok=True)
-        args.output.write_text(HEADER.format(machine=machine()) + text)
+        write_section(args.output, text)
 
 
 if __name__ == "__main__":
