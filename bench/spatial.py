@@ -21,6 +21,8 @@ Usage: ``.venv/bin/python bench/spatial.py [--sizes 100000 1000000] [--repeat N]
 stdout.
 """
 
+from belspo.pleiades.content.ranges import FilteringDateIndex
+from belspo.pleiades.content.ranges import FilteringFieldIndex
 from belspo.pleiades.geo.index import FootprintIndex
 from common import machine
 from common import spread
@@ -139,14 +141,16 @@ def day_keys(index: DateIndex, seconds: numpy.ndarray) -> numpy.ndarray:
     return keys - keys % index.precision
 
 
-def build_catalog(data: dict) -> ZCatalog:
-    """A catalog of the three indexes, filled through catalogObject."""
+def build_catalog(data: dict, plain: bool = False) -> ZCatalog:
+    """A catalog of the portal's three indexes (or with the plain range indexes
+    the portal had before 1008), filled through catalogObject."""
     catalog = ZCatalog("catalog")
     catalog.addIndex("footprint", FootprintIndex("footprint"))
-    dates = DateIndex("acquisition_date")
+    dates = (DateIndex if plain else FilteringDateIndex)("acquisition_date")
     dates.precision = 1440
     catalog.addIndex("acquisition_date", dates)
-    catalog.addIndex("cloud_cover", FieldIndex("cloud_cover"))
+    covers = FieldIndex if plain else FilteringFieldIndex
+    catalog.addIndex("cloud_cover", covers("cloud_cover"))
     n = len(data["seconds"])
     started = time.perf_counter()
     for i in range(n):
@@ -390,12 +394,14 @@ def check_postgis(postgis, catalog, brute, dates, box, first, last, rids, ids) -
     assert numpy.all(numpy.diff(brute.keys[ids]) <= 0), box
 
 
-def measure(n: int, repeat: int, cold_runs: int, seed: int, postgis: bool) -> dict:
+def measure(
+    n: int, repeat: int, cold_runs: int, seed: int, postgis: bool, plain: bool
+) -> dict:
     log(f"{n:,} footprints")
     rng = numpy.random.default_rng(seed)
     data = scenes(n, rng)
     started = time.perf_counter()
-    catalog = build_catalog(data)
+    catalog = build_catalog(data, plain)
     filled = time.perf_counter() - started
     log(f"  filled in {filled:.0f} s")
     dates = catalog._catalog.getIndex("acquisition_date")
@@ -565,10 +571,16 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument(
         "--no-postgis", action="store_true", help="leave the PostGIS baseline out"
     )
+    parser.add_argument(
+        "--plain-ranges",
+        dest="plain",
+        action="store_true",
+        help="the plain DateIndex and FieldIndex, as before the filtering ones",
+    )
     parser.add_argument("--output", type=Path)
     args = parser.parse_args(argv)
     results = [
-        measure(n, args.repeat, args.cold, args.seed, not args.no_postgis)
+        measure(n, args.repeat, args.cold, args.seed, not args.no_postgis, args.plain)
         for n in args.sizes
     ]
     text = SECTION.format(machine=machine()) + table(results, args.repeat)

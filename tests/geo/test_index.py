@@ -1,5 +1,7 @@
 """The footprint catalog index: same answers as shapely, through the catalog."""
 
+from belspo.pleiades.content.ranges import FilteringDateIndex
+from belspo.pleiades.content.ranges import FilteringFieldIndex
 from belspo.pleiades.geo.footprint import parse_footprint
 from belspo.pleiades.geo.index import FootprintIndex
 from belspo.pleiades.geo.index import FootprintIndexNodeAdapter
@@ -12,8 +14,6 @@ from hypothesis import settings
 from hypothesis import strategies as st
 from Products.GenericSetup.interfaces import INode
 from Products.GenericSetup.testing import DummySetupEnviron
-from Products.PluginIndexes.DateIndex.DateIndex import DateIndex
-from Products.PluginIndexes.FieldIndex.FieldIndex import FieldIndex
 from Products.PluginIndexes.interfaces import ILimitedResultIndex
 from Products.PluginIndexes.interfaces import IPluggableIndex
 from Products.PluginIndexes.interfaces import IQueryIndex
@@ -372,7 +372,7 @@ def test_interfaces_and_settings():
     index = FootprintIndex("footprint", extra={"cell_size": "0.5"})
     assert verifyObject(IPluggableIndex, index)
     assert IQueryIndex.providedBy(index)
-    assert ILimitedResultIndex.providedBy(index)
+    assert not ILimitedResultIndex.providedBy(index)  # the catalog runs it first
     assert index.meta_type == "FootprintIndex"
     assert index.cell_size == 0.5
     assert index.uniqueValues() == ()
@@ -389,10 +389,10 @@ def test_interfaces_and_settings():
 def catalog() -> ZCatalog:
     catalog = ZCatalog("catalog")
     catalog.addIndex("footprint", FootprintIndex("footprint"))
-    dates = DateIndex("acquisition_date")
+    dates = FilteringDateIndex("acquisition_date")  # the portal's, content/ranges.py
     dates.precision = 1440
     catalog.addIndex("acquisition_date", dates)
-    catalog.addIndex("cloud_cover", FieldIndex("cloud_cover"))
+    catalog.addIndex("cloud_cover", FilteringFieldIndex("cloud_cover"))
     scenes = {
         "clear-brussels": Doc(BRUSSELS, 5, datetime(2024, 5, 1, tzinfo=UTC)),
         "cloudy-brussels": Doc(BRUSSELS, 80, datetime(2024, 6, 1, tzinfo=UTC)),
@@ -456,6 +456,18 @@ def test_combined_with_other_indexes(catalog):
         sort_limit=2,
     )
     assert paths(brains)[:2] == ["clear-fiji", "cloudy-brussels"]
+
+
+def test_the_footprint_runs_first_and_the_ranges_check_what_it_found(catalog):
+    query = {
+        "footprint": BELGIUM,
+        "cloud_cover": {"query": 20, "range": "max"},
+        "acquisition_date": {"query": datetime(2020, 1, 1), "range": "min"},
+    }
+    for _ in range(30):  # the plan learns from the times of many queries
+        assert sorted(paths(catalog(**query))) == ["clear-brussels", "clear-ghent"]
+    plan = catalog._catalog.getCatalogPlan(query).plan()
+    assert plan[0] == "footprint"
 
 
 def test_uncatalog(catalog):

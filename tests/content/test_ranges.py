@@ -1,0 +1,144 @@
+"""Range indexes that check the few documents already found (content/ranges.py)."""
+
+from belspo.pleiades.content.ranges import FEW
+from belspo.pleiades.content.ranges import FilteringDateIndex
+from belspo.pleiades.content.ranges import FilteringFieldIndex
+from BTrees.IIBTree import IISet
+from DateTime import DateTime
+from hypothesis import given
+from hypothesis import settings
+from hypothesis import strategies as st
+from Products.PluginIndexes.DateIndex.DateIndex import DateIndex
+from Products.PluginIndexes.FieldIndex.FieldIndex import FieldIndex
+from types import SimpleNamespace
+
+import pytest
+import random
+
+
+COUNT = 2000
+START = DateTime("2024-01-01T00:00:00Z")
+
+
+def documents(seed: int) -> dict[int, SimpleNamespace]:
+    """Documents with a day of 2024 and a cover in tenths, some without either."""
+    rng = random.Random(seed)
+    found = {}
+    for docid in range(1, COUNT + 1):
+        cover = rng.choice([None, 0.0, *[rng.randrange(0, 1001) / 10] * 8])
+        day = None if rng.random() < 0.05 else START + rng.randrange(0, 366)
+        found[docid] = SimpleNamespace(cloud_cover=cover, acquisition_date=day)
+    return found
+
+
+def filled(index, docs):
+    for docid, doc in docs.items():
+        index.index_object(docid, doc)
+    return index
+
+
+@pytest.fixture(scope="module")
+def docs():
+    return documents(7)
+
+
+@pytest.fixture(scope="module")
+def covers(docs):
+    return (
+        filled(FilteringFieldIndex("cloud_cover"), docs),
+        filled(FieldIndex("cloud_cover"), docs),
+    )
+
+
+@pytest.fixture(scope="module")
+def dates(docs):
+    def make(cls):
+        index = cls("acquisition_date")
+        index.precision = 1440  # as the portal's: to the day
+        return filled(index, docs)
+
+    return make(FilteringDateIndex), make(DateIndex)
+
+
+def within(value, low, high) -> bool:
+    return (
+        value is not None
+        and (low is None or value >= low)
+        and (high is None or value <= high)
+    )
+
+
+def query(low, high) -> dict:
+    if low is not None and high is not None:
+        return {"query": [low, high], "range": "min:max"}
+    if low is not None:
+        return {"query": low, "range": "min"}
+    return {"query": high, "range": "max"}
+
+
+covers_bound = st.one_of(st.none(), st.integers(0, 1000).map(lambda t: t / 10))
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    low=covers_bound,
+    high=covers_bound,
+    some=st.sets(st.integers(1, COUNT), max_size=300),
+)
+def test_cover_ranges_over_few_documents_are_the_brute_force(
+    covers, docs, low, high, some
+):
+    if low is None and high is None:
+        return
+    filtering, _ = covers
+    found = filtering._apply_index({"cloud_cover": query(low, high)}, IISet(some))
+    if low is not None and high is not None:  # the catalog's range: min to max
+        low, high = min(low, high), max(low, high)
+    expected = {d for d in some if within(docs[d].cloud_cover, low, high)}
+    assert set(found[0]) == expected
+
+
+def test_a_maximum_of_zero_is_a_maximum(covers, docs):
+    filtering, plain = covers
+    some = IISet(range(1, 200))
+    found = set(filtering._apply_index({"cloud_cover": query(None, 0)}, some)[0])
+    assert found == {d for d in some if docs[d].cloud_cover == 0.0}
+    assert found  # the seed has some
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    first=st.integers(0, 365),
+    days=st.integers(0, 200),
+    some=st.sets(st.integers(1, COUNT), max_size=300),
+)
+def test_date_ranges_over_few_documents_are_the_plain_index(dates, first, days, some):
+    filtering, plain = dates
+    low, high = START + first, START + first + days
+    request = {"acquisition_date": query(low, high)}
+    found = filtering._apply_index(request, IISet(some))[0]
+    # The plain index unites the whole range: the same once intersected.
+    assert set(found) == set(plain._apply_index(request)[0]) & some
+
+
+def test_many_documents_or_other_queries_go_the_plain_way(covers, docs):
+    filtering, plain = covers
+    many = IISet(range(1, FEW + 2))
+    request = {"cloud_cover": query(10.0, 20.0)}
+    assert list(filtering._apply_index(request, many)[0]) == list(
+        plain._apply_index(request, many)[0]
+    )
+    exact = {"cloud_cover": {"query": [0.0, 50.0]}}  # values, not a range
+    some = IISet(range(1, 300))
+    assert set(filtering._apply_index(exact, some)[0]) & set(some) == {
+        d for d in some if docs[d].cloud_cover in (0.0, 50.0)
+    }
+    excluded = {"cloud_cover": {"query": 10.0, "range": "min", "not": [50.0]}}
+    # The plain way, which the catalog intersects with what it found.
+    assert set(filtering._apply_index(excluded, some)[0]) & set(some) == {
+        d
+        for d in some
+        if docs[d].cloud_cover is not None
+        and docs[d].cloud_cover >= 10
+        and docs[d].cloud_cover != 50.0
+    }
