@@ -5,8 +5,11 @@ from belspo.pleiades.content.ranges import FilteringFieldIndex
 from belspo.pleiades.content.ranges import RANGE_INDEXES
 from belspo.pleiades.upgrades import PROFILE_ID
 from belspo.pleiades.upgrades import upgrade_to_latest
+from DateTime import DateTime
 from plone import api
 from tests.content import world
+
+import transaction
 
 
 def search(catalog, **query):
@@ -31,6 +34,10 @@ def test_the_indexes_change_class_and_keep_what_they_hold(portal, setup_tool):
         "cloud_cover": {"query": 100, "range": "max"},
         "incidence_angle": {"query": 0, "range": "min"},
     }
+    query["acquisition_date"] = {
+        "query": [DateTime("2000-01-01"), DateTime("2100-01-01")],
+        "range": "min:max",
+    }
     expected = search(catalog, **query)
     assert expected == [product.getId()]
     # A site of 1007: the plain classes, holding the same.
@@ -39,6 +46,10 @@ def test_the_indexes_change_class_and_keep_what_they_hold(portal, setup_tool):
         old.__dict__.update(indexes[name].__dict__)
         indexes[name] = old
     catalog._catalog.indexes = indexes
+    # As on a running site: the indexes are ghosts, not yet loaded.
+    transaction.savepoint(optimistic=True)
+    portal._p_jar.cacheMinimize()
+    assert catalog._catalog.indexes["cloud_cover"]._p_status == "ghost"
     setup_tool.setLastVersionForProfile(PROFILE_ID, "1007")
     upgrade_to_latest(setup_tool)
     indexes = catalog._catalog.indexes

@@ -85,7 +85,8 @@ def use_filtering_ranges(catalog) -> list[str]:
         if type(index) is not plain:
             continue
         replacement = cls(name)
-        replacement.__dict__.update(index.__dict__)
+        # __getstate__ loads the index if it is a ghost (its __dict__ is empty then).
+        replacement.__setstate__(index.__getstate__())
         indexes[name] = replacement
         changed.append(name)
     if changed:
