@@ -11,6 +11,7 @@ import base64
 import json
 import os
 import platform
+import shutil
 import signal
 import socket
 import statistics
@@ -114,6 +115,26 @@ def percentile(values: list[float], share: float) -> float:
     return ordered[low] + (ordered[high] - ordered[low]) * (position - low)
 
 
+def wait_until_serving(url: str, process, what: str, timeout=START_TIMEOUT) -> float:
+    """Wait for ``url`` to answer 2xx while ``process`` runs: the seconds it took.
+
+    :raises SystemExit: when the process exits or the time runs out.
+    """
+    import requests
+
+    started = time.perf_counter()
+    while time.perf_counter() - started < timeout:
+        if process.poll() is not None:
+            raise SystemExit(f"{what} exited")
+        try:
+            if requests.get(url, timeout=10).ok:
+                return time.perf_counter() - started
+        except requests.ConnectionError:
+            pass
+        time.sleep(0.2)
+    raise SystemExit(f"{what} did not answer in {timeout} s")
+
+
 class Server:
     """The portal served by ``pleiades-run`` on a free port of 127.0.0.1, and its
     process's counters."""
@@ -142,8 +163,6 @@ class Server:
 
     def start(self) -> float:
         """Start serving; the seconds until the portal answered."""
-        import requests
-
         started = time.perf_counter()
         with open(self.log_path, "ab") as output:
             self.process = subprocess.Popen(
@@ -158,17 +177,14 @@ class Server:
                 stderr=subprocess.STDOUT,
                 env={**environment(), **self.settings},
             )
-        while time.perf_counter() - started < START_TIMEOUT:
-            if self.process.poll() is not None:
-                raise SystemExit(f"the portal exited:\n{self.log_path.read_text()}")
-            try:
-                if requests.get(self.url, timeout=10).status_code == 200:
-                    return time.perf_counter() - started
-            except requests.ConnectionError:
-                pass
-            time.sleep(0.5)
-        self.stop()
-        raise SystemExit(f"the portal did not answer in {START_TIMEOUT} s")
+        try:
+            wait_until_serving(
+                self.url, self.process, f"the portal (see {self.log_path})"
+            )
+        except SystemExit:
+            self.stop()
+            raise
+        return time.perf_counter() - started
 
     def stop(self) -> None:
         """Stop as Ctrl-C does; kill it if it does not stop."""
@@ -272,3 +288,14 @@ def measure_and_report(args, name: str, measure, report) -> int:
     if args.output:
         write_section(args.output, text)
     return 0
+
+
+def check_space(work: Path, needed: float) -> None:
+    """Stop before filling a disk: ``needed`` bytes must be free in ``work``."""
+    free = shutil.disk_usage(work).free
+    if free < needed:
+        gib = 1 << 30
+        raise SystemExit(
+            f"{work}: {free / gib:.1f} GiB free, {needed / gib:.1f} GiB needed: "
+            "use a smaller --big-gib or --products, or another --workdir"
+        )

@@ -37,6 +37,7 @@ is added to FILE (an older Load test section there is replaced, the other
 sections are kept).
 """
 
+from common import check_space
 from common import environment
 from common import fill
 from common import log
@@ -340,13 +341,7 @@ def run_locust(
 
 
 def measure(args, work: Path) -> dict:
-    needed = args.big_gib * GIB + args.products * 250_000 + GIB
-    free = shutil.disk_usage(work).free
-    if free < needed:
-        raise SystemExit(
-            f"{work}: {free / GIB:.1f} GiB free, {needed / GIB:.1f} GiB needed: "
-            "use a smaller --big-gib or --products, or another --workdir"
-        )
+    check_space(work, args.big_gib * GIB + args.products * 250_000 + GIB)
     results = {"machine": machine(work), "load": [os.getloadavg()[0]]}
     locust = ensure_locust()
     database = Database(args.postgres, args.database)

@@ -53,6 +53,7 @@ from collections.abc import Callable
 from collections.abc import Sequence
 from common import free_port
 from common import log
+from common import wait_until_serving
 from datetime import datetime
 from pathlib import Path
 
@@ -254,7 +255,6 @@ class Server:
     """stac-fastapi-pgstac under uvicorn on a free port of 127.0.0.1."""
 
     def __init__(self, work: Path):
-        import requests
 
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
@@ -288,18 +288,17 @@ class Server:
             env=environment,
             cwd=home,
         )
-        while time.perf_counter() - started < START_TIMEOUT:
-            if self.process.poll() is not None:
-                raise SystemExit(f"uvicorn exited: see {self.log_path}")
-            try:
-                if requests.get(f"{self.url}/_mgmt/ping", timeout=5).ok:
-                    log(f"  serving in {time.perf_counter() - started:.1f} s")
-                    return
-            except requests.ConnectionError:
-                pass
-            time.sleep(0.2)
-        self.stop()
-        raise SystemExit(f"uvicorn not serving after {START_TIMEOUT} s")
+        try:
+            wait_until_serving(
+                f"{self.url}/_mgmt/ping",
+                self.process,
+                f"uvicorn (see {self.log_path})",
+                timeout=START_TIMEOUT,
+            )
+        except SystemExit:
+            self.stop()
+            raise
+        log(f"  serving in {time.perf_counter() - started:.1f} s")
 
     def stop(self) -> None:
         self.process.terminate()

@@ -29,6 +29,7 @@ stderr, the markdown section to stdout; with ``--output`` it is added to FILE
 """
 
 from belspo.pleiades.downloads.log import DownloadLog
+from common import check_space
 from common import command
 from common import fill
 from common import log
@@ -458,13 +459,7 @@ def archive_big(
 
 
 def measure(args, work: Path) -> dict:
-    needed = args.big_gib * GIB + args.products * 250_000 + GIB
-    free = shutil.disk_usage(work).free
-    if free < needed:
-        raise SystemExit(
-            f"{work}: {free / GIB:.1f} GiB free, {needed / GIB:.1f} GiB needed: "
-            "use a smaller --big-gib or --products, or another --workdir"
-        )
+    check_space(work, args.big_gib * GIB + args.products * 250_000 + GIB)
     results = {"machine": machine(work), "load": [os.getloadavg()[0]]}
     log("preparing the instance")
     instance = prepare_instance(work / "instance")

@@ -31,19 +31,10 @@ import json
 
 # The title of content.product.DOWNLOAD_PERMISSION, as plone.api names it.
 DOWNLOAD = "belspo.pleiades: Download product"
-# Shown in their own sections, or not to visitors at all.
-NOT_IN_TABLE = frozenset(
-    {
-        "request",
-        "quicklook",
-        "thumbnail",
-        "package",
-        "package_sha256",
-        "manifest",
-        "fixity_history",
-        "ingest_warnings",
-    }
-)
+# Shown in their own sections, or not to visitors at all: the request, and the
+# schema's "archive" fieldset (files, checksums, fixity history, warnings).
+NOT_IN_TABLE = frozenset({"request"})
+OWN_SECTIONS = "archive"
 MAIN_GROUP = _("Acquisition")
 
 # Why someone may not download, from the most to the least helpful to say.
@@ -156,7 +147,11 @@ class ProductView(BrowserView):
         fields = dict(getFieldsInOrder(IProduct))
         grouped = {name for fs in self.fieldsets() for name in fs.fields}
         groups = [(MAIN_GROUP, [n for n in fields if n not in grouped])]
-        groups += [(fs.label, fs.fields) for fs in self.fieldsets()]
+        groups += [
+            (fs.label, fs.fields)
+            for fs in self.fieldsets()
+            if fs.__name__ != OWN_SECTIONS
+        ]
         sections = []
         for label, names in groups:
             rows = [

@@ -90,6 +90,5 @@ def use_filtering_ranges(catalog) -> list[str]:
         indexes[name] = replacement
         changed.append(name)
     if changed:
-        catalog._catalog.indexes = indexes  # persist the mapping's change
-        catalog._catalog._p_changed = True
+        catalog._catalog._p_changed = True  # its mapping of indexes changed
     return changed

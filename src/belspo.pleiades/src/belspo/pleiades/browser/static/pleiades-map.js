@@ -238,10 +238,11 @@
     return land;
   }
 
-  // Translated labels come from data-label-* attributes of the element.
-  function labelsOf(element) {
+  // Translated labels come from data-label-* attributes of the element; the
+  // English ones are the defaults.
+  function labelsOf(element, defaults = LABELS) {
     const labels = {};
-    for (const [key, english] of Object.entries(LABELS)) {
+    for (const [key, english] of Object.entries(defaults)) {
       const attribute = `label${key[0].toUpperCase()}${key.slice(1)}`;
       labels[key] = element.dataset[attribute] || english;
     }
@@ -673,8 +674,8 @@
       .forEach((textarea) => once(textarea, () => new AreaEditor(textarea)));
   }
 
-  // createMap, drawRectangle, frame and unwrap also serve the catalogue search's
-  // map (pleiades-search.js).
+  // createMap, drawRectangle, frame, labelsOf and unwrap also serve the
+  // catalogue search's map (pleiades-search.js).
   window.pleiadesMap = {
     init,
     areaKm2: geometryAreaKm2,
@@ -682,6 +683,7 @@
     createMap,
     drawRectangle,
     frame,
+    labelsOf,
     unwrap: unwrapData,
   };
 

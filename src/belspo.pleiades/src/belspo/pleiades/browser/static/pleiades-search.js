@@ -93,15 +93,6 @@
     return L.latLngBounds([south, west], [north, west <= east ? east : east + 360]);
   }
 
-  function labelsOf(element) {
-    const labels = {};
-    for (const [key, english] of Object.entries(LABELS)) {
-      const attribute = `label${key[0].toUpperCase()}${key.slice(1)}`;
-      labels[key] = element.dataset[attribute] || english;
-    }
-    return labels;
-  }
-
   function button(label, onClick) {
     const node = document.createElement("button");
     node.type = "button"; // not a submit button of the form around
@@ -114,7 +105,7 @@
   class SearchMap {
     constructor(element) {
       this.element = element;
-      this.labels = labelsOf(element);
+      this.labels = window.pleiadesMap.labelsOf(element, LABELS);
       this.field = element.closest("form").elements[element.dataset.bboxField];
       this.box = null; // the box's layer on the map
       this.stopTool = null;
