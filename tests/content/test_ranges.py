@@ -1,8 +1,9 @@
-"""Range indexes that check the few documents already found (content/ranges.py)."""
+"""Indexes that check the few documents already found (content/ranges.py)."""
 
 from belspo.pleiades.content.ranges import FEW
 from belspo.pleiades.content.ranges import FilteringDateIndex
 from belspo.pleiades.content.ranges import FilteringFieldIndex
+from belspo.pleiades.content.ranges import FilteringKeywordIndex
 from BTrees.IIBTree import IISet
 from DateTime import DateTime
 from hypothesis import given
@@ -10,6 +11,7 @@ from hypothesis import settings
 from hypothesis import strategies as st
 from Products.PluginIndexes.DateIndex.DateIndex import DateIndex
 from Products.PluginIndexes.FieldIndex.FieldIndex import FieldIndex
+from Products.PluginIndexes.KeywordIndex.KeywordIndex import KeywordIndex
 from types import SimpleNamespace
 
 import pytest
@@ -20,14 +22,24 @@ COUNT = 2000
 START = DateTime("2024-01-01T00:00:00Z")
 
 
+MISSIONS = ["PHR1A", "PHR1B", "PNEO3", "PNEO4"]
+ROLES = ["Anonymous", "Authenticated", "Manager", "user:ann", "user:bob"]
+
+
 def documents(seed: int) -> dict[int, SimpleNamespace]:
-    """Documents with a day of 2024 and a cover in tenths, some without either."""
+    """Documents with a day of 2024, a cover in tenths, a mission and the roles
+    that may see them, some without one or the other."""
     rng = random.Random(seed)
     found = {}
     for docid in range(1, COUNT + 1):
         cover = rng.choice([None, 0.0, *[rng.randrange(0, 1001) / 10] * 8])
         day = None if rng.random() < 0.05 else START + rng.randrange(0, 366)
-        found[docid] = SimpleNamespace(cloud_cover=cover, acquisition_date=day)
+        found[docid] = SimpleNamespace(
+            cloud_cover=cover,
+            acquisition_date=day,
+            mission=rng.choice([None, *MISSIONS]),
+            roles=rng.sample(ROLES, rng.randrange(0, 4)),
+        )
     return found
 
 
@@ -47,6 +59,22 @@ def covers(docs):
     return (
         filled(FilteringFieldIndex("cloud_cover"), docs),
         filled(FieldIndex("cloud_cover"), docs),
+    )
+
+
+@pytest.fixture(scope="module")
+def missions(docs):
+    return (
+        filled(FilteringFieldIndex("mission"), docs),
+        filled(FieldIndex("mission"), docs),
+    )
+
+
+@pytest.fixture(scope="module")
+def roles(docs):
+    return (
+        filled(FilteringKeywordIndex("roles"), docs),
+        filled(KeywordIndex("roles"), docs),
     )
 
 
@@ -142,3 +170,57 @@ def test_many_documents_or_other_queries_go_the_plain_way(covers, docs):
         and docs[d].cloud_cover >= 10
         and docs[d].cloud_cover != 50.0
     }
+
+
+def same_as_plain(indexes, request: dict, some: set) -> set:
+    """The filtering index's answer over some documents, checked against the
+    plain index's answer over all, intersected as the catalog does."""
+    filtering, plain = indexes
+    found = set(filtering._apply_index(request, IISet(some))[0])
+    assert found == set(plain._apply_index(request)[0]) & some
+    return found
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    wanted=st.lists(st.sampled_from([*MISSIONS, "SPOT6"]), min_size=1, max_size=3),
+    some=st.sets(st.integers(1, COUNT), max_size=300),
+)
+def test_values_over_few_documents_are_the_plain_index(missions, docs, wanted, some):
+    found = same_as_plain(missions, {"mission": {"query": wanted}}, some)
+    assert found == {d for d in some if docs[d].mission in wanted}
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    wanted=st.lists(st.sampled_from([*ROLES, "user:eve"]), min_size=1, max_size=3),
+    operator=st.sampled_from(["or", "and"]),
+    some=st.sets(st.integers(1, COUNT), max_size=300),
+)
+def test_keywords_over_few_documents_are_the_plain_index(
+    roles, docs, wanted, operator, some
+):
+    request = {"roles": {"query": wanted, "operator": operator}}
+    found = same_as_plain(roles, request, some)
+    test = all if operator == "and" else any
+    assert found == {d for d in some if test(r in docs[d].roles for r in wanted)}
+
+
+def test_a_value_nobody_has_finds_nothing(missions, roles):
+    some = set(range(1, 500))
+    assert same_as_plain(missions, {"mission": "SPOT6"}, some) == set()
+    assert same_as_plain(roles, {"roles": ["user:eve"]}, some) == set()
+    assert same_as_plain(roles, {"roles": ["Anonymous"]}, some)  # the seed has some
+
+
+def test_not_and_many_documents_go_the_plain_way(missions, docs):
+    filtering, plain = missions
+    request = {"mission": {"query": ["PHR1A"], "not": ["PHR1B"]}}
+    some = IISet(range(1, 300))
+    found = set(filtering._apply_index(request, some)[0]) & set(some)
+    assert found == {d for d in some if docs[d].mission == "PHR1A"}
+    many = IISet(range(1, FEW + 2))
+    request = {"mission": "PHR1A"}
+    assert list(filtering._apply_index(request, many)[0]) == list(
+        plain._apply_index(request, many)[0]
+    )

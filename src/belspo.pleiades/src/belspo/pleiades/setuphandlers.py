@@ -2,7 +2,7 @@
 
 from belspo.pleiades import _
 from belspo.pleiades import logger
-from belspo.pleiades.content.ranges import use_filtering_ranges
+from belspo.pleiades.content.ranges import use_filtering_indexes
 from belspo.pleiades.demo import create_demo_model
 from belspo.pleiades.geo.index import FootprintIndex
 from belspo.pleiades.quota import config
@@ -96,7 +96,7 @@ def post_install(context):
     """Run after the default profile is applied."""
     create_groups()
     add_footprint_index()
-    use_filtering_ranges(api.portal.get_tool("portal_catalog"))
+    use_filtering_indexes(api.portal.get_tool("portal_catalog"))
     create_folders()
     open_agreement()
     keep_issued_tokens(api.portal.get())

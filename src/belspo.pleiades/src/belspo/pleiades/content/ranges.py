@@ -1,86 +1,117 @@
-"""Range indexes that look at the few documents already found.
+"""Indexes that look at the few documents already found.
 
 ZCatalog gives each index the documents the earlier ones found (the spatial
-index comes first: it finds the fewest). A ``DateIndex`` or ``FieldIndex``
-answers a range by uniting every value's documents in the range, then the
-catalog intersects: a year of acquisitions is about 125 000 documents at a
-million products, united to keep a few hundred. These subclasses check the
-value of each document already found instead, when they are few; otherwise,
-and for every other query, they are the plain indexes. They keep their
-parents' ``meta_type``: catalog.xml, the ZMI and Plone see the same indexes.
+index comes first: it finds the fewest). A plain index answers from its whole
+value -> documents mapping, then the catalog intersects: a year of acquisitions
+is about 125 000 documents at a million products, united to keep a few hundred,
+and the documents of type ``Product`` or visible to ``Anonymous`` are every
+product, walked bucket by bucket (loaded from the database when cold) to keep
+the same few. These subclasses check the value of each document already found
+instead, when they are few; otherwise, and for ``not`` and ``usage`` queries,
+they are the plain indexes. They keep their parents' ``meta_type``: catalog.xml,
+the ZMI and Plone see the same indexes.
 """
 
 from BTrees.IIBTree import IISet
+from collections.abc import Callable
 from Products.PluginIndexes.DateIndex.DateIndex import DateIndex
 from Products.PluginIndexes.FieldIndex.FieldIndex import FieldIndex
+from Products.PluginIndexes.KeywordIndex.KeywordIndex import KeywordIndex
 
 
 # Documents already found up to which each one's value is checked: about
-# 0.5 µs each, against milliseconds for a union over a large range.
+# 0.5 µs each, against milliseconds for a union over a large range or an
+# intersection with every product.
 FEW = 5000
 
 
-class FilteringRanges:
-    """Mixin: a range query on few documents checks their values one by one."""
+class Filtering:
+    """Mixin: a query over few documents checks their values one by one."""
+
+    keywords = False  # each document has a list of values (a KeywordIndex)
 
     def query_index(self, record, resultset=None):
-        bounds = self._few_bounds(record, resultset)
-        if bounds is None:
+        accepts = None
+        if resultset is not None and len(resultset) <= FEW:
+            accepts = self._test(record)
+        if accepts is None:
             return super().query_index(record, resultset)
-        low, high = bounds
         values = self._unindex
         found = []
         for docid in resultset:
             value = values.get(docid)
-            if value is None:
-                continue
-            if (low is None or value >= low) and (high is None or value <= high):
+            if value is not None and accepts(value):
                 found.append(docid)
         return IISet(found)
 
-    def _few_bounds(self, record, resultset):
-        """The range's converted (low, high), or None when it is not a plain
-        range over few documents."""
-        if resultset is None or len(resultset) > FEW:
+    def _test(self, record) -> Callable[[object], bool] | None:
+        """What a document's value must pass, or None to go the plain way."""
+        if record.get("not", None) or record.get("usage", None):
             return None
-        which = record.get("range", None)
-        if not which or record.get("not", None) or record.get("usage", None):
+        if not record.keys or any(key is None for key in record.keys):
             return None
         keys = [self._convert(key) for key in record.keys]
-        if not keys or any(key is None for key in keys):
+        if any(key is None for key in keys):
             return None
+        which = record.get("range", None)
+        if which:
+            return self._range_test(which, keys)
+        try:
+            wanted = frozenset(keys)
+        except TypeError:  # unhashable keys: the plain index decides
+            return None
+        if not self.keywords:
+            return lambda value: value in wanted
+        if record.operator == "and":
+            return wanted.issubset
+        return lambda value: not wanted.isdisjoint(value)
+
+    def _range_test(self, which: str, keys: list) -> Callable[[object], bool] | None:
         low = min(keys) if "min" in which else None
         high = max(keys) if "max" in which else None
         if low is None and high is None:
             return None
-        return low, high
+        return lambda value: (
+            (low is None or value >= low) and (high is None or value <= high)
+        )
 
 
-class FilteringDateIndex(FilteringRanges, DateIndex):
-    """A ``DateIndex`` whose ranges over few documents check them one by one."""
+class FilteringDateIndex(Filtering, DateIndex):
+    """A ``DateIndex`` whose queries over few documents check them one by one."""
 
 
-class FilteringFieldIndex(FilteringRanges, FieldIndex):
-    """A ``FieldIndex`` whose ranges over few documents check them one by one."""
+class FilteringFieldIndex(Filtering, FieldIndex):
+    """A ``FieldIndex`` whose queries over few documents check them one by one."""
 
 
-# The product indexes searched by ranges: the class each one has, and gets.
-RANGE_INDEXES = {
+class FilteringKeywordIndex(Filtering, KeywordIndex):
+    """A ``KeywordIndex`` whose queries over few documents check them one by one."""
+
+    keywords = True
+
+
+# The indexes of product searches: the class each one has, and gets.
+FILTERING_INDEXES = {
     "acquisition_date": (DateIndex, FilteringDateIndex),
     "cloud_cover": (FieldIndex, FilteringFieldIndex),
     "incidence_angle": (FieldIndex, FilteringFieldIndex),
+    "mission": (FieldIndex, FilteringFieldIndex),
+    "processing_level": (FieldIndex, FilteringFieldIndex),
+    "spectral_mode": (FieldIndex, FilteringFieldIndex),
+    "portal_type": (FieldIndex, FilteringFieldIndex),
+    "allowedRolesAndUsers": (KeywordIndex, FilteringKeywordIndex),
 }
 
 
-def use_filtering_ranges(catalog) -> list[str]:
-    """Give the product range indexes their filtering class, keeping what they
+def use_filtering_indexes(catalog) -> list[str]:
+    """Give the product search indexes their filtering class, keeping what they
     hold (no reindexing).
 
     :returns: the names of the indexes changed.
     """
     changed = []
     indexes = catalog._catalog.indexes
-    for name, (plain, cls) in RANGE_INDEXES.items():
+    for name, (plain, cls) in FILTERING_INDEXES.items():
         index = indexes.get(name)
         if type(index) is not plain:
             continue
