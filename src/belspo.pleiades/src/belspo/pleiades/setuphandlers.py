@@ -2,6 +2,7 @@
 
 from belspo.pleiades import _
 from belspo.pleiades import logger
+from belspo.pleiades.content.metadata import use_small_metadata_buckets
 from belspo.pleiades.content.ranges import use_filtering_indexes
 from belspo.pleiades.demo import create_demo_model
 from belspo.pleiades.geo.index import FootprintIndex
@@ -97,6 +98,7 @@ def post_install(context):
     create_groups()
     add_footprint_index()
     use_filtering_indexes(api.portal.get_tool("portal_catalog"))
+    use_small_metadata_buckets(api.portal.get_tool("portal_catalog"))
     create_folders()
     open_agreement()
     keep_issued_tokens(api.portal.get())

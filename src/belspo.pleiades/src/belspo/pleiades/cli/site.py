@@ -3,6 +3,7 @@
 from AccessControl.SecurityManagement import newSecurityManager
 from AccessControl.SecurityManagement import noSecurityManager
 from belspo.pleiades.cli import CommandError
+from belspo.pleiades.content.metadata import use_small_metadata_buckets
 from belspo.pleiades.upgrades import upgrade_to_latest
 from contextlib import contextmanager
 from pathlib import Path
@@ -132,6 +133,8 @@ def ensure_portal(
             setSite(app[site_id])
             setup = app[site_id].portal_setup
             before, after = upgrade_to_latest(setup)
+            # Again after a "Clear and Rebuild", which makes the tree plain.
+            rebucketed = use_small_metadata_buckets(app[site_id].portal_catalog)
             demo = setup.getLastVersionForProfile(DEMO_PROFILE) != "unknown"
             if demo:
                 setup.upgradeProfile(DEMO_PROFILE)
@@ -139,6 +142,8 @@ def ensure_portal(
             done = f"reused site {site_id!r}" + (
                 f" (upgraded {before} -> {after})" if before != after else ""
             )
+            if rebucketed:
+                done += "; catalog metadata moved back to small buckets"
         if demo:
             setSite(app[site_id])
             seeded = seed_demo_catalogue(app[site_id])
