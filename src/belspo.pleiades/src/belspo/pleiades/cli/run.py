@@ -12,8 +12,8 @@ from belspo.pleiades.cli.instance import render_profile
 from pathlib import Path
 
 import argparse
-import gc
 import errno
+import gc
 import os
 import secrets
 import signal
