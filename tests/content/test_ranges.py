@@ -43,10 +43,17 @@ def documents(seed: int) -> dict[int, SimpleNamespace]:
     return found
 
 
-def filled(index, docs):
-    for docid, doc in docs.items():
-        index.index_object(docid, doc)
-    return index
+def both(name: str, docs, filtering, plain, **settings) -> tuple:
+    """The filtering index and its plain parent, holding the same documents."""
+    pair = []
+    for cls in (filtering, plain):
+        index = cls(name)
+        for setting, value in settings.items():
+            setattr(index, setting, value)
+        for docid, doc in docs.items():
+            index.index_object(docid, doc)
+        pair.append(index)
+    return tuple(pair)
 
 
 @pytest.fixture(scope="module")
@@ -56,36 +63,23 @@ def docs():
 
 @pytest.fixture(scope="module")
 def covers(docs):
-    return (
-        filled(FilteringFieldIndex("cloud_cover"), docs),
-        filled(FieldIndex("cloud_cover"), docs),
-    )
+    return both("cloud_cover", docs, FilteringFieldIndex, FieldIndex)
 
 
 @pytest.fixture(scope="module")
 def missions(docs):
-    return (
-        filled(FilteringFieldIndex("mission"), docs),
-        filled(FieldIndex("mission"), docs),
-    )
+    return both("mission", docs, FilteringFieldIndex, FieldIndex)
 
 
 @pytest.fixture(scope="module")
 def roles(docs):
-    return (
-        filled(FilteringKeywordIndex("roles"), docs),
-        filled(KeywordIndex("roles"), docs),
-    )
+    return both("roles", docs, FilteringKeywordIndex, KeywordIndex)
 
 
 @pytest.fixture(scope="module")
 def dates(docs):
-    def make(cls):
-        index = cls("acquisition_date")
-        index.precision = 1440  # as the portal's: to the day
-        return filled(index, docs)
-
-    return make(FilteringDateIndex), make(DateIndex)
+    # To the day, as the portal's.
+    return both("acquisition_date", docs, FilteringDateIndex, DateIndex, precision=1440)
 
 
 def within(value, low, high) -> bool:

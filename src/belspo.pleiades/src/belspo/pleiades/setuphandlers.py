@@ -97,8 +97,9 @@ def post_install(context):
     """Run after the default profile is applied."""
     create_groups()
     add_footprint_index()
-    use_filtering_indexes(api.portal.get_tool("portal_catalog"))
-    use_small_metadata_buckets(api.portal.get_tool("portal_catalog"))
+    catalog = api.portal.get_tool("portal_catalog")
+    use_filtering_indexes(catalog)
+    use_small_metadata_buckets(catalog)
     create_folders()
     open_agreement()
     keep_issued_tokens(api.portal.get())

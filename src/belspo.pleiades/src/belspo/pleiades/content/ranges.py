@@ -28,8 +28,6 @@ FEW = 5000
 class Filtering:
     """Mixin: a query over few documents checks their values one by one."""
 
-    keywords = False  # each document has a list of values (a KeywordIndex)
-
     def query_index(self, record, resultset=None):
         accepts = None
         if resultset is not None and len(resultset) <= FEW:
@@ -60,11 +58,11 @@ class Filtering:
             wanted = frozenset(keys)
         except TypeError:  # unhashable keys: the plain index decides
             return None
-        if not self.keywords:
-            return lambda value: value in wanted
-        if record.operator == "and":
-            return wanted.issubset
-        return lambda value: not wanted.isdisjoint(value)
+        return self._values_test(wanted, record.operator)
+
+    def _values_test(self, wanted: frozenset, operator: str) -> Callable:
+        """A document's value is one of those wanted."""
+        return lambda value: value in wanted
 
     def _range_test(self, which: str, keys: list) -> Callable[[object], bool] | None:
         low = min(keys) if "min" in which else None
@@ -87,7 +85,11 @@ class FilteringFieldIndex(Filtering, FieldIndex):
 class FilteringKeywordIndex(Filtering, KeywordIndex):
     """A ``KeywordIndex`` whose queries over few documents check them one by one."""
 
-    keywords = True
+    def _values_test(self, wanted: frozenset, operator: str) -> Callable:
+        """A document's list of values holds all those wanted, or one of them."""
+        if operator == "and":
+            return wanted.issubset
+        return lambda value: not wanted.isdisjoint(value)
 
 
 # The indexes of product searches: the class each one has, and gets.
