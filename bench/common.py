@@ -8,6 +8,7 @@ The scripts run as ``python bench/<name>.py``, so this module is imported as
 from pathlib import Path
 
 import base64
+import hashlib
 import json
 import os
 import platform
@@ -299,3 +300,37 @@ def check_space(work: Path, needed: float) -> None:
             f"{work}: {free / gib:.1f} GiB free, {needed / gib:.1f} GiB needed: "
             "use a smaller --big-gib or --products, or another --workdir"
         )
+
+
+def ensure_venv(venv: Path, constraints: Path, requirements: list[str]) -> Path:
+    """A virtualenv of a tool the benchmarks run beside the portal (python3.11),
+    made and installed unless its stamp, the constraints' hash, is current.
+
+    :returns: its ``bin`` folder.
+    :raises SystemExit: when pip fails.
+    """
+    digest = hashlib.sha256(constraints.read_bytes()).hexdigest()
+    stamp = venv / f"{constraints.stem}.sha256"
+    if stamp.exists() and stamp.read_text().strip() == digest:
+        return venv / "bin"
+    if not (venv / "bin" / "python").exists():
+        log(f"creating {venv}")
+        subprocess.run(["python3.11", "-m", "venv", str(venv)], check=True)
+    log(f"installing {' '.join(requirements)} into {venv} (pip)")
+    result = subprocess.run(
+        [
+            venv / "bin" / "pip",
+            "install",
+            "--quiet",
+            "--disable-pip-version-check",
+            "-c",
+            constraints,
+            *requirements,
+        ],
+        capture_output=True,
+        text=True,
+    )
+    if result.returncode:
+        raise SystemExit(f"pip failed in {venv}:\n{result.stdout}{result.stderr}")
+    stamp.write_text(digest + "\n")
+    return venv / "bin"

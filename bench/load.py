@@ -27,54 +27,51 @@ second during each run both Zope processes' ``VmRSS`` are sampled, ``VmHWM``
 and the CPU time of the processes and of locust are read at its start and end.
 Locust runs in its own virtualenv, ``.venv-load`` at the repository's root,
 which this script creates (``python3.11 -m venv``) and installs
-(``bench/load-constraints.txt`` pins every package) the first time.
+(``bench/load-constraints.txt`` pins every package) when the pins change.
 
 Usage: ``.venv/bin/python bench/load.py [--products 10000] [--big-gib 2]
 [--users 50] [--downloads 5] [--seconds 120] [--baseline 30] [--quiet 60]
-[--postgres DSN] [--database NAME] [--workdir DIR] [--output FILE]``.
+[--database NAME] [--workdir DIR] [--output FILE]``; the PostgreSQL server is
+``PGHOST``, ``PGPORT`` and ``PGUSER`` (127.0.0.1, 5432, postgres by default).
 Progress goes to stderr, the markdown section to stdout; with ``--output`` it
 is added to FILE (an older Load test section there is replaced, the other
 sections are kept).
 """
 
-from common import check_space
+from common import ensure_venv
 from common import environment
 from common import fill
 from common import log
 from common import machine
 from common import measure_and_report
 from common import prepare_instance
+from common import REPOSITORY
 from common import Server
 from common import spread
 from common import verdict
 from pathlib import Path
+from portal import add_portal_arguments
 from portal import archive_big
-from psycopg2 import sql
-from psycopg2.extensions import make_dsn
-from psycopg2.extensions import parse_dsn
+from portal import check_portal_space
 from threading import Event
 from threading import Thread
 
 import argparse
 import json
 import os
-import psycopg2
+import peers
 import requests
 import resource
-import shutil
 import subprocess
 import sys
 import time
 
 
-REPOSITORY = Path(__file__).resolve().parent.parent
 BENCH = Path(__file__).resolve().parent
-BIN = Path(sys.executable).parent
 LOCUSTFILE = BENCH / "locustfile.py"
 LOAD_VENV = REPOSITORY / ".venv-load"
 CONSTRAINTS = BENCH / "load-constraints.txt"
 LOCUST_VERSION = "2.47.0"
-POSTGRES = "host=127.0.0.1 port=5432 user=postgres dbname=postgres"
 DATABASE = "pleiades_bench_load"
 THINK = (1.0, 5.0)  # seconds a visitor waits between two requests
 SPAWN_RATE = 10  # users started per second
@@ -100,73 +97,6 @@ TICKS = os.sysconf("SC_CLK_TCK")
 # The tools
 
 
-def ensure_locust() -> Path:
-    """Locust in its own virtualenv, created and installed if missing."""
-    locust = LOAD_VENV / "bin" / "locust"
-    if locust.exists():
-        found = subprocess.run([locust, "--version"], capture_output=True, text=True)
-        if LOCUST_VERSION in found.stdout + found.stderr:
-            return locust
-    log(f"installing locust {LOCUST_VERSION} into {LOAD_VENV}")
-    if not (LOAD_VENV / "bin" / "python").exists():
-        made = subprocess.run(["python3.11", "-m", "venv", LOAD_VENV])
-        if made.returncode:
-            # Debian's Python wants its venv module from a package of its own.
-            subprocess.run(["apt-get", "update"], check=True)
-            subprocess.run(["apt-get", "install", "-y", "python3.11-venv"], check=True)
-            shutil.rmtree(LOAD_VENV, ignore_errors=True)
-            subprocess.run(["python3.11", "-m", "venv", LOAD_VENV], check=True)
-    installed = subprocess.run(
-        [
-            LOAD_VENV / "bin" / "pip",
-            "install",
-            "--quiet",
-            "--disable-pip-version-check",
-            "--constraint",
-            CONSTRAINTS,
-            f"locust=={LOCUST_VERSION}",
-        ],
-        capture_output=True,
-        text=True,
-    )
-    if installed.returncode:
-        raise SystemExit(f"pip install failed:\n{installed.stdout}{installed.stderr}")
-    return locust
-
-
-class Database:
-    """A PostgreSQL database of its own for the portal, dropped when done."""
-
-    def __init__(self, server_dsn: str, name: str):
-        self.server_dsn = server_dsn
-        self.name = name
-
-    @property
-    def dsn(self) -> str:
-        return make_dsn(**{**parse_dsn(self.server_dsn), "dbname": self.name})
-
-    def execute(self, statement: sql.Composable) -> None:
-        connection = psycopg2.connect(self.server_dsn, connect_timeout=10)
-        connection.autocommit = True  # CREATE and DROP DATABASE refuse a transaction
-        try:
-            with connection.cursor() as cursor:
-                cursor.execute(statement)
-        finally:
-            connection.close()
-
-    def create(self) -> None:
-        """A new empty database, one an interrupted run left replaced."""
-        self.drop()
-        self.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(self.name)))
-
-    def drop(self) -> None:
-        self.execute(
-            sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(
-                sql.Identifier(self.name)
-            )
-        )
-
-
 # The portal
 
 
@@ -176,8 +106,9 @@ class ZopeProcess(Server):
     def __init__(self, instance: Path, log_path: Path, settings: dict):
         super().__init__(instance, log_path, "production", settings)
 
-    def rss_mb(self) -> float:
-        return self.counters("status")["VmRSS"] * 1024 / MB
+    def memory_mb(self, name: str = "VmRSS") -> float:
+        """A memory figure of /proc/<pid>/status (kB there), in MB."""
+        return self.counters("status")[name] * 1024 / MB
 
 
 def cpu_seconds(pid: int) -> float:
@@ -225,7 +156,7 @@ class Sampler(Thread):
 
     def sample(self) -> None:
         for values, server in zip(self.rss, self.servers, strict=True):
-            values.append(server.rss_mb())
+            values.append(server.memory_mb())
 
     def run(self) -> None:
         while not self.done.wait(1.0):
@@ -253,7 +184,7 @@ class Sampler(Thread):
             for start, end in zip(self.cpu_start, cpu_end, strict=True)
         ]
         peaks = [
-            server.counters("status")["VmHWM"] * 1024 / MB if self.peak_reset else None
+            server.memory_mb("VmHWM") if self.peak_reset else None
             for server in self.servers
         ]
         return {"rss": self.rss, "hwm": peaks, "cores": cores, "seconds": elapsed}
@@ -341,36 +272,35 @@ def run_locust(
 
 
 def measure(args, work: Path) -> dict:
-    check_space(work, args.big_gib * GIB + args.products * 250_000 + GIB)
-    results = {"machine": machine(work), "load": [os.getloadavg()[0]]}
-    locust = ensure_locust()
-    database = Database(args.postgres, args.database)
+    check_portal_space(args, work)
+    results = {"machine": machine(work), "load": []}
+    venv = ensure_venv(LOAD_VENV, CONSTRAINTS, [f"locust=={LOCUST_VERSION}"])
+    locust = venv / "locust"
     blobs = work / "blobs"
     blobs.mkdir()
-    settings = {"PLEIADES_DSN": database.dsn, "PLEIADES_BLOB_DIR": str(blobs)}
+    settings = {
+        "PLEIADES_DSN": peers.keyword_dsn(args.database),
+        "PLEIADES_BLOB_DIR": str(blobs),
+    }
     instance = work / "instance"
     servers: list[ZopeProcess] = []
     log(f"creating the database {args.database}")
-    database.create()
+    peers.create_database(args.database, postgis=False)
     try:
         log("preparing the instance (production profile)")
         prepare_instance(instance, "production", settings)
         log(f"writing and archiving a {args.big_gib} GiB package")
         archive_big(work, instance, args.big_gib, "production", settings)
         log(f"filling the catalogue with {args.products} products")
+        results["load"].append(os.getloadavg()[0])
         results["fill"] = filled = fill(instance, args.products)
         (big,) = filled["packages"]
         results["big"] = big
-        plan = work / "plan.json"
-        plan.write_text(
-            json.dumps(
-                {
-                    "products": filled["sample"],
-                    "package": big["path"],
-                    "package_size": big["size"],
-                }
-            )
-        )
+        plan = {
+            "products": filled["sample"],
+            "package": big["path"],
+            "package_size": big["size"],
+        }
         for number in (1, 2):
             log(f"starting Zope process {number}")
             server = ZopeProcess(instance, work / f"zope-{number}.log", settings)
@@ -378,22 +308,32 @@ def measure(args, work: Path) -> dict:
             seconds = server.start()
             log(f"  answering on port {server.port} after {seconds:.0f} s")
             results.setdefault("start_s", []).append(seconds)
-        results["rss_started"] = [server.rss_mb() for server in servers]
+        results["rss_started"] = [server.memory_mb() for server in servers]
         results["load"].append(os.getloadavg()[0])
         results.update(load_test(args, locust, work, servers, plan))
     finally:
         for server in servers:
             server.stop()
-        database.drop()
+        peers.drop_database(args.database)
         log(f"database {args.database} dropped")
     results["load"].append(os.getloadavg()[0])
     return results
 
 
-def load_test(args, locust: Path, work: Path, servers: list, plan: Path) -> dict:
-    """Warm-up, the two baselines, then the load; what each measured."""
+def load_test(args, locust: Path, work: Path, servers: list, plan: dict) -> dict:
+    """Warm-up, the two baselines, then the load; what each measured.
+
+    :param plan: what the users ask for (``products``, ``package``,
+        ``package_size``), given to locust in a file.
+    """
     hosts = [server.url for server in servers]
-    common = {"plan": plan, "auth": f"admin:{servers[0].password}", "servers": servers}
+    plan_file = work / "plan.json"
+    plan_file.write_text(json.dumps(plan))
+    common = {
+        "plan": plan_file,
+        "auth": f"admin:{servers[0].password}",
+        "servers": servers,
+    }
     phases = [
         (
             "alone",
@@ -417,12 +357,12 @@ def load_test(args, locust: Path, work: Path, servers: list, plan: Path) -> dict
     ]
     results = {}
     log("warming both processes up")
-    warm_up(servers, json.loads(plan.read_text()))
+    warm_up(servers, plan)
     for name, title, targets, options in phases:
         if not options["seconds"]:
             continue
         if name == "loaded":
-            results["rss_before"] = [server.rss_mb() for server in servers]
+            results["rss_before"] = [server.memory_mb() for server in servers]
         log(title)
         classes = ["Visitor", "Downloader"] if options["downloads"] else ["Visitor"]
         results[name] = run_locust(
@@ -437,7 +377,7 @@ def load_test(args, locust: Path, work: Path, servers: list, plan: Path) -> dict
             f"  {total['requests']} requests, {total['failures']} failed, "
             f"{total['per_second']:.1f}/s"
         )
-    results["rss_end"] = [server.rss_mb() for server in servers]
+    results["rss_end"] = [server.memory_mb() for server in servers]
     return results
 
 
@@ -559,9 +499,9 @@ def report(args, results: dict) -> str:
 
 def download_lines(args, record: dict, gib: str) -> list[str]:
     """Throughput of each whole download, and of all of them together."""
-    whole = [d["bytes"] / d["seconds"] / MB for d in record.get("downloads", [])]
-    received = record.get("received", {})
-    span = (received.get("last") or 0) - (received.get("first") or 0)
+    whole = [d["bytes"] / d["seconds"] / MB for d in record["downloads"]]
+    received = record["received"]
+    span = (received["last"] or 0) - (received["first"] or 0)
     rows = [
         "| downloads | throughput | count |",
         "|---|---|---:|",
@@ -668,7 +608,8 @@ def method(args, results: dict, gib: str, fill_result: dict) -> str:
         "to the last request, ramp-up included). Memory: both processes' `VmRSS` "
         "sampled every second, and `VmHWM` reset (`/proc/<pid>/clear_refs`) "
         "when the load started and read at its end; CPU: user and system "
-        "time over the load's duration, in cores (the machine has 2, shared "
+        "time over the load's duration, in cores (the machine has "
+        f"{os.cpu_count()}, shared "
         "by the two Zope processes, PostgreSQL and the client). 1-minute load "
         f"average {min(results['load']):.1f} to {max(results['load']):.1f} "
         "when the fill started, the processes answered and the run ended."
@@ -678,12 +619,7 @@ def method(args, results: dict, gib: str, fill_result: dict) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument(
-        "--products", type=int, default=10_000, help="products in the portal"
-    )
-    parser.add_argument(
-        "--big-gib", type=float, default=2.0, help="size of the large package"
-    )
+    add_portal_arguments(parser)
     parser.add_argument("--users", type=int, default=50, help="visitors")
     parser.add_argument(
         "--downloads", type=int, default=5, help="concurrent large downloads"
@@ -698,7 +634,6 @@ def main(argv: list[str] | None = None) -> int:
         default=60,
         help="seconds of the visitors without downloads (0: none)",
     )
-    parser.add_argument("--postgres", default=POSTGRES, help="DSN of the server")
     parser.add_argument("--database", default=DATABASE, help="the database to use")
     parser.add_argument(
         "--workdir", type=Path, help="a folder on the filesystem to measure"

@@ -15,6 +15,8 @@ same name, left by an interrupted run, is dropped first) and dropped at the end.
 from collections.abc import Iterator
 from common import log
 from contextlib import contextmanager
+from psycopg2.sql import Identifier
+from psycopg2.sql import SQL
 
 import os
 import psycopg2
@@ -49,6 +51,12 @@ def cursor(database: str = "postgres") -> Iterator:
 def dsn(database: str) -> str:
     """The database's URL, for the peers' own clients (pypgstac, asyncpg)."""
     return f"postgresql://{USER}@{HOST}:{PORT}/{database}"
+
+
+def keyword_dsn(database: str) -> str:
+    """The database's DSN as libpq keywords, for the portal (RelStorage adds
+    keywords of its own to it, which a URL does not take)."""
+    return f"host={HOST} port={PORT} user={USER} dbname={database}"
 
 
 def server_major() -> int:
@@ -122,30 +130,30 @@ def settings() -> str:
     return ", ".join(found)
 
 
-def create_database(name: str, extensions: tuple[str, ...] = ("postgis",)) -> None:
-    """An empty database of this name, with these extensions; an older one dropped."""
+def create_database(name: str, postgis: bool = True) -> None:
+    """An empty database of this name (with PostGIS); an older one dropped."""
     drop_database(name)
     with cursor() as sql:
-        sql.execute(f'CREATE DATABASE "{name}"')
-    with cursor(name) as sql:
-        for extension in extensions:
-            sql.execute(f'CREATE EXTENSION IF NOT EXISTS "{extension}"')
+        sql.execute(SQL("CREATE DATABASE {}").format(Identifier(name)))
+    if postgis:
+        with cursor(name) as sql:
+            sql.execute("CREATE EXTENSION IF NOT EXISTS postgis")
 
 
 def drop_database(name: str) -> None:
     """Drop the database, closing its connections first."""
     with cursor() as sql:
-        sql.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        sql.execute(
+            SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(Identifier(name))
+        )
 
 
 @contextmanager
-def scratch_database(
-    name: str, extensions: tuple[str, ...] = ("postgis",)
-) -> Iterator[str]:
+def scratch_database(name: str) -> Iterator[None]:
     """A database made for the peer (PostGIS installed first), dropped after."""
     ensure_postgis()
-    create_database(name, extensions)
+    create_database(name)
     try:
-        yield name
+        yield
     finally:
         drop_database(name)

@@ -51,14 +51,15 @@ to stdout.
 
 from collections.abc import Callable
 from collections.abc import Sequence
+from common import ensure_venv
 from common import free_port
 from common import log
+from common import REPOSITORY
 from common import wait_until_serving
 from datetime import datetime
 from pathlib import Path
 
 import argparse
-import hashlib
 import json
 import os
 import peers
@@ -70,11 +71,9 @@ import tempfile
 import time
 
 
-REPOSITORY = Path(__file__).resolve().parent.parent
 VENV = REPOSITORY / ".venv-peers"
 CONSTRAINTS = Path(__file__).resolve().parent / "peers-constraints.txt"
-REQUIREMENTS = ("stac-fastapi-pgstac[server]", "pypgstac[psycopg]")
-PYTHON = "python3.11"
+REQUIREMENTS = ["stac-fastapi-pgstac[server]", "pypgstac[psycopg]"]
 DATABASE = "pleiades_bench_pgstac"
 START_TIMEOUT = 120
 STOP_TIMEOUT = 30
@@ -100,39 +99,6 @@ CLOUD_QUERYABLE = {
 
 
 # Install
-
-
-def ensure_venv() -> Path:
-    """The peers' virtualenv, made and installed unless its stamp is current.
-
-    :returns: its ``bin`` folder.
-    :raises SystemExit: when pip fails.
-    """
-    digest = hashlib.sha256(CONSTRAINTS.read_bytes()).hexdigest()
-    stamp = VENV / "peers-constraints.sha256"
-    if stamp.exists() and stamp.read_text().strip() == digest:
-        return VENV / "bin"
-    if not (VENV / "bin" / "python").exists():
-        log(f"creating {VENV}")
-        subprocess.run([PYTHON, "-m", "venv", str(VENV)], check=True)
-    log("installing stac-fastapi-pgstac and pypgstac (pip)")
-    result = subprocess.run(
-        [
-            VENV / "bin" / "pip",
-            "install",
-            "--quiet",
-            "--disable-pip-version-check",
-            "-c",
-            CONSTRAINTS,
-            *REQUIREMENTS,
-        ],
-        capture_output=True,
-        text=True,
-    )
-    if result.returncode:
-        raise SystemExit(f"pip failed in {VENV}:\n{result.stdout}{result.stderr}")
-    stamp.write_text(digest + "\n")
-    return VENV / "bin"
 
 
 def installed_versions() -> str:
@@ -240,7 +206,6 @@ def load(
     return {
         "items": count,
         "collections": len(collections),
-        "migrate_s": migrated - started,
         "items_s": loaded - migrated,
         "seconds": time.perf_counter() - started,
         "pgstac": version,
@@ -326,7 +291,6 @@ def search(session, url: str, get: dict | None, post: dict | None) -> dict:
     return {
         "ms": elapsed,
         "ids": [feature["id"] for feature in response.json()["features"]],
-        "bytes": len(response.content),
         "encoding": response.headers.get("Content-Encoding", "identity"),
     }
 
@@ -366,7 +330,6 @@ def run_queries(
                 "query": query,
                 **{f"{name}_ms": a["ms"] for name, a in answers.items()},
                 **{name: a["ids"] for name, a in answers.items()},
-                "bytes": answers["get"]["bytes"],
                 "encoding": answers["get"]["encoding"],
             }
         )
@@ -408,19 +371,19 @@ def measure_pgstac(
     :param partition: pgstac's ``partition_trunc`` (``year``, ``month``) or None.
     :param about: filled with the load's figures and the versions, if given.
     :returns: per query: ``query``, ``get_ms``, ``get`` (ids), ``post_ms``,
-        ``post`` (ids), ``bytes`` and ``encoding`` of the GET's body.
+        ``post`` (ids) and the ``encoding`` of the GET's body.
     """
     import requests
 
     if same_sort:
         get_params, post_body = with_sort(get_params, post_body)
-    ensure_venv()
+    ensure_venv(VENV, CONSTRAINTS, REQUIREMENTS)
     queries = [*warm_up, *queries]
     with tempfile.TemporaryDirectory(prefix="pgstac-bench-") as folder:
         work = Path(folder)
         with peers.scratch_database(DATABASE):
             log(f"loading {items_path} into pgstac")
-            loaded = load(Path(items_path), work, cloud_queryable, partition)
+            loaded = load(items_path, work, cloud_queryable, partition)
             log(
                 f"  {loaded['items']} items in {loaded['seconds']:.1f} s "
                 f"(items {loaded['items_s']:.1f} s)"
@@ -432,7 +395,6 @@ def measure_pgstac(
                     f"{peers.versions(DATABASE)}",
                     settings=peers.settings(),
                     same_sort=same_sort,
-                    identity=identity,
                     cloud_queryable=cloud_queryable,
                     partition=partition,
                 )

@@ -24,6 +24,7 @@ stdout.
 from belspo.pleiades.content.ranges import FilteringDateIndex
 from belspo.pleiades.content.ranges import FilteringFieldIndex
 from belspo.pleiades.geo.index import FootprintIndex
+from common import log
 from common import machine
 from common import spread
 from common import verdict
@@ -42,13 +43,13 @@ from relstorage.storage import RelStorage
 from ZODB.DB import DB
 
 import argparse
+import contextlib
 import gc
 import io
 import numpy
 import peers
 import shapely
 import statistics
-import sys
 import tempfile
 import time
 import transaction
@@ -76,10 +77,6 @@ WHERE geom && ST_MakeEnvelope(%(west)s, %(south)s, %(east)s, %(north)s, 4326)
   AND cloud_cover <= %(cloud)s
 ORDER BY acquired DESC
 """
-
-
-def log(message: str) -> None:
-    print(message, file=sys.stderr, flush=True)
 
 
 class Scene:
@@ -225,10 +222,9 @@ class PostGIS:
         self.connection = None
 
     def load(self, data: dict) -> float:
-        """A fresh database of the footprints (COPY), indexed and analysed: seconds."""
+        """The footprints in the empty database (COPY), indexed and analysed:
+        seconds."""
         started = time.perf_counter()
-        peers.ensure_postgis()
-        peers.create_database(self.database)
         connection = peers.connect(self.database)
         with connection, connection.cursor() as sql:
             sql.execute(
@@ -282,7 +278,6 @@ class PostGIS:
         if self.connection is not None:
             self.connection.close()
             self.connection = None
-        peers.drop_database(self.database)
 
 
 def copy_rows(data: dict, start: int, end: int) -> io.StringIO:
@@ -301,8 +296,11 @@ def copy_rows(data: dict, start: int, end: int) -> io.StringIO:
     return io.StringIO(text)
 
 
-def check(catalog, brute, dates, box, first, last, rids) -> None:
-    """Both give the same matches, and the same days among the first 100."""
+def check(catalog, brute, dates, box, first, last, rids) -> list[int]:
+    """Both give the same matches, and the same days among the first 100.
+
+    :returns: the matches, sorted.
+    """
     query = catalog_query(box, first, last)
     for name in ("sort_on", "sort_order", "sort_limit"):
         del query[name]
@@ -319,6 +317,7 @@ def check(catalog, brute, dates, box, first, last, rids) -> None:
     days = sorted((brute.keys[int(catalog.getpath(r))] for r in rids), reverse=True)
     assert days == brute.keys[found].tolist(), box
     assert len(rids) == min(RESULTS, len(expected))
+    return sorted(expected)
 
 
 def timed(function, *args) -> tuple[float, object]:
@@ -381,17 +380,15 @@ def same_page(found: list[int], expected: list[int], keys: numpy.ndarray) -> boo
     }
 
 
-def check_postgis(postgis, catalog, brute, dates, box, first, last, rids, ids) -> None:
-    """PostGIS finds the brute force's matches, and the catalog's page, newest first."""
-    first_key, last_key = dates._convert(first), dates._convert(last)
-    hits = shapely.intersects(shapely.box(*box), brute.geometries)
-    hits &= (brute.keys >= first_key) & (brute.keys <= last_key)
-    hits &= brute.cloud <= MAX_CLOUD
+def check_postgis(
+    postgis, catalog, keys, expected, box, first, last, rids, ids
+) -> None:
+    """PostGIS finds the expected matches, and the catalog's page, newest first."""
     everything = postgis.search(box, first, last, limit=None)
-    assert sorted(everything) == numpy.flatnonzero(hits).tolist(), box
+    assert sorted(everything) == expected, box
     page = [int(catalog.getpath(rid)) for rid in rids]
-    assert same_page(ids, page, brute.keys), box
-    assert numpy.all(numpy.diff(brute.keys[ids]) <= 0), box
+    assert same_page(ids, page, keys), box
+    assert numpy.all(numpy.diff(keys[ids]) <= 0), box
 
 
 def measure(
@@ -408,55 +405,68 @@ def measure(
     brute = BruteForce(data, day_keys(dates, data["seconds"]))
     runs = queries(repeat + cold_runs, rng)
     times = {"warm": [], "scan": [], "alone": [], "alone scan": []}
+    about_postgis = {}
+    database = (
+        peers.scratch_database(POSTGIS_DATABASE)
+        if postgis
+        else contextlib.nullcontext()
+    )
     peer = PostGIS() if postgis else None
-    try:
-        if peer:
-            log("  loading PostGIS")
-            times["postgis load"] = peer.load(data)
-            log(f"  loaded in {times['postgis load']:.0f} s")
-            times.update({"postgis": [], "postgis cold": []})
-            peer.reconnect()
-            peer.search(*runs[0])  # as the catalog's: load the code paths once
-        search(catalog, *runs[0])  # load the code paths once
-        for box, first, last in runs[:repeat]:
-            elapsed, rids = timed(search, catalog, box, first, last)
-            times["warm"].append(elapsed)
-            keys = dates._convert(first), dates._convert(last)
-            times["scan"].append(timed(brute.search, box, *keys)[0])
-            elapsed, count = timed(footprint_alone, catalog, box)
-            times["alone"].append(elapsed)
-            elapsed, hits = timed(
-                shapely.intersects, shapely.box(*box), brute.geometries
-            )
-            times["alone scan"].append(elapsed)
-            assert count == hits.sum()
-            check(catalog, brute, dates, box, first, last, rids)
+    with database:
+        try:
             if peer:
-                elapsed, ids = timed(peer.search, box, first, last)
-                times["postgis"].append(elapsed)
-                check_postgis(peer, catalog, brute, dates, box, first, last, rids, ids)
-        medians = {
-            name: statistics.median(values)
-            for name, values in times.items()
-            if isinstance(values, list) and values
-        }
-        log("  medians: " + ", ".join(f"{k} {v:.1f} ms" for k, v in medians.items()))
-        if peer:
-            for box, first, last in runs[repeat:]:
+                log("  loading PostGIS")
+                about_postgis["postgis load"] = peer.load(data)
+                log(f"  loaded in {about_postgis['postgis load']:.0f} s")
+                times.update({"postgis": [], "postgis cold": []})
                 peer.reconnect()
-                times["postgis cold"].append(timed(peer.search, box, first, last)[0])
-            cold_text = ", ".join(f"{t:.0f}" for t in times["postgis cold"])
-            log(f"  postgis after reconnecting: {cold_text} ms")
-            times["postgis versions"] = peers.versions(peer.database)
-            times["postgis settings"] = peers.settings()
-    finally:
-        if peer:
-            peer.close()
+                peer.search(*runs[0])  # as the catalog's: load the code paths once
+            search(catalog, *runs[0])  # load the code paths once
+            for box, first, last in runs[:repeat]:
+                elapsed, rids = timed(search, catalog, box, first, last)
+                times["warm"].append(elapsed)
+                keys = dates._convert(first), dates._convert(last)
+                times["scan"].append(timed(brute.search, box, *keys)[0])
+                elapsed, count = timed(footprint_alone, catalog, box)
+                times["alone"].append(elapsed)
+                elapsed, hits = timed(
+                    shapely.intersects, shapely.box(*box), brute.geometries
+                )
+                times["alone scan"].append(elapsed)
+                assert count == hits.sum()
+                expected = check(catalog, brute, dates, box, first, last, rids)
+                if peer:
+                    elapsed, ids = timed(peer.search, box, first, last)
+                    times["postgis"].append(elapsed)
+                    check_postgis(
+                        peer, catalog, brute.keys, expected, box, first, last, rids, ids
+                    )
+            medians = {
+                name: statistics.median(values)
+                for name, values in times.items()
+                if values
+            }
+            log(
+                "  medians: " + ", ".join(f"{k} {v:.1f} ms" for k, v in medians.items())
+            )
+            if peer:
+                for box, first, last in runs[repeat:]:
+                    peer.reconnect()
+                    times["postgis cold"].append(
+                        timed(peer.search, box, first, last)[0]
+                    )
+                cold_text = ", ".join(f"{t:.0f}" for t in times["postgis cold"])
+                log(f"  postgis after reconnecting: {cold_text} ms")
+                about_postgis["postgis versions"] = peers.versions(peer.database)
+                about_postgis["postgis settings"] = peers.settings()
+        finally:
+            if peer:
+                peer.close()
     with tempfile.TemporaryDirectory() as directory:
         times.update(cold(catalog, directory, runs[repeat:]))
     for name in ("cold", "cold alone"):
         log(f"  {name}: {', '.join(f'{t:.0f}' for t in times[name])} ms")
-    return {"n": n, "fill": filled, **times}
+    return {"n": n, "fill": filled, **times, **about_postgis}
 
 
 def _first_and_max(times: list[float]) -> str:
